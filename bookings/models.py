@@ -1,0 +1,2 @@
+"""Working hours, appointments and their life cycle (arriving with the
+scheduling work)."""

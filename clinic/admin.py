@@ -1,0 +1,90 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import Client, Location, Practitioner, Room, User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "first_name", "last_name", "is_staff", "role_names", "is_active", "last_login"]
+    list_filter = ["is_staff", "is_active", "groups"]
+    search_fields = ["email", "first_name", "last_name"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        (_("Name"), {"fields": ["first_name", "last_name"]}),
+        (_("Access"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.display(description=_("roles"))
+    def role_names(self, user: User) -> str:
+        return ", ".join(group.name for group in user.groups.all())
+
+
+class RoomInline(admin.TabularInline):
+    model = Room
+    extra = 0
+
+
+@admin.register(Location)
+class LocationAdmin(admin.ModelAdmin):
+    list_display = ["name", "time_zone", "phone", "room_count", "active"]
+    list_filter = ["active"]
+    search_fields = ["name", "address"]
+    inlines = [RoomInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(room_total=Count("rooms"))
+
+    @admin.display(description=_("rooms"), ordering="room_total")
+    def room_count(self, location: Location) -> int:
+        return location.room_total
+
+
+@admin.register(Room)
+class RoomAdmin(admin.ModelAdmin):
+    list_display = ["name", "location", "active"]
+    list_filter = ["location", "active"]
+    search_fields = ["name", "location__name"]
+    list_select_related = ["location"]
+
+
+@admin.register(Practitioner)
+class PractitionerAdmin(admin.ModelAdmin):
+    list_display = ["display_name", "user", "service_list", "active"]
+    list_filter = ["active", "services__category"]
+    search_fields = ["display_name", "user__email", "bio"]
+    filter_horizontal = ["services"]
+    autocomplete_fields = ["user"]
+    list_select_related = ["user"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("services")
+
+    @admin.display(description=_("services"))
+    def service_list(self, practitioner: Practitioner) -> str:
+        return ", ".join(service.name for service in practitioner.services.all())
+
+
+@admin.register(Client)
+class ClientAdmin(SimpleHistoryAdmin):
+    list_display = ["full_name", "phone", "email", "preferred_language", "email_reminders", "sms_reminders", "created_at"]
+    list_filter = ["preferred_language", "email_reminders", "sms_reminders", "created_at"]
+    search_fields = ["full_name", "phone", "email", "user__email"]
+    autocomplete_fields = ["user"]
+    readonly_fields = ["created_at", "updated_at"]
+    list_select_related = ["user"]
+    fieldsets = [
+        (None, {"fields": ["full_name", "phone", "email", "date_of_birth", "preferred_language", "user"]}),
+        (_("Reminders"), {"fields": ["email_reminders", "sms_reminders"]}),
+        (_("Emergency contact"), {"fields": ["emergency_contact_name", "emergency_contact_phone"]}),
+        (_("For staff only"), {"fields": ["staff_remarks", "created_at", "updated_at"]}),
+    ]

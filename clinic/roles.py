@@ -1,0 +1,74 @@
+"""The staff roles and what each may do in the staff panel.
+
+Roles are Django groups. ``sync_roles`` makes each group hold exactly the
+permissions listed here; a migration calls it whenever the list changes, so
+a database always matches this file.
+"""
+
+from __future__ import annotations
+
+RECEPTIONIST = "receptionist"
+PRACTITIONER = "practitioner"
+MANAGER = "manager"
+
+VIEW = ("view",)
+EDIT = ("view", "add", "change")
+FULL = ("view", "add", "change", "delete")
+
+CATALOGUE = ("service", "technique", "acupressurepoint", "homecareroutine", "homecarestep")
+
+ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
+    RECEPTIONIST: {
+        "clinic.client": EDIT,
+        "clinic.practitioner": VIEW,
+        "clinic.location": VIEW,
+        "clinic.room": VIEW,
+        **{f"treatments.{model}": VIEW for model in CATALOGUE},
+    },
+    PRACTITIONER: {
+        "clinic.client": VIEW,
+        "clinic.practitioner": VIEW,
+        "clinic.location": VIEW,
+        "clinic.room": VIEW,
+        **{f"treatments.{model}": VIEW for model in CATALOGUE},
+    },
+    MANAGER: {
+        "clinic.user": EDIT,
+        "clinic.client": FULL,
+        "clinic.practitioner": FULL,
+        "clinic.location": FULL,
+        "clinic.room": FULL,
+        **{f"treatments.{model}": FULL for model in CATALOGUE},
+    },
+}
+
+
+def sync_roles(apps) -> None:
+    """Create the role groups and give each exactly its listed permissions.
+
+    ``apps`` is a migration's app registry (or ``django.apps.apps``). A
+    permission named here that does not exist is an error, not a silent gap.
+    """
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, grants in ROLE_PERMISSIONS.items():
+        wanted = []
+        for label, actions in grants.items():
+            app_label, model = label.split(".")
+            for action in actions:
+                codename = f"{action}_{model}"
+                try:
+                    wanted.append(
+                        Permission.objects.get(content_type__app_label=app_label, codename=codename)
+                    )
+                except Permission.DoesNotExist as exc:
+                    raise LookupError(f"Role {role!r} names a missing permission {app_label}.{codename}") from exc
+        group, _ = Group.objects.get_or_create(name=role)
+        group.permissions.set(wanted)

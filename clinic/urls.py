@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import path
+
+from clinic.health import healthz
+
+admin.site.site_header = "Clinic staff panel"
+admin.site.site_title = "Clinic staff panel"
+admin.site.index_title = "Today at the clinic"
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,50 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import AcupressurePoint, HomeCareRoutine, HomeCareStep, Service, Technique
+
+
+@admin.register(Service)
+class ServiceAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "category", "duration_minutes", "buffer_minutes", "price", "active", "position"]
+    list_editable = ["active", "position"]
+    list_filter = ["category", "active"]
+    search_fields = ["name", "slug", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Technique)
+class TechniqueAdmin(admin.ModelAdmin):
+    list_display = ["name", "applied_with", "typical_minutes_min", "typical_minutes_max"]
+    search_fields = ["name", "description", "applied_with"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(AcupressurePoint)
+class AcupressurePointAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "meridian", "body_region"]
+    list_filter = ["meridian", "body_region"]
+    search_fields = ["code", "name", "used_for", "location_description"]
+
+
+class HomeCareStepInline(admin.TabularInline):
+    model = HomeCareStep
+    extra = 0
+    ordering = ["position"]
+
+
+@admin.register(HomeCareRoutine)
+class HomeCareRoutineAdmin(admin.ModelAdmin):
+    list_display = ["name", "equipment", "best_for", "times_per_day", "active"]
+    list_filter = ["equipment", "active"]
+    search_fields = ["name", "best_for"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [HomeCareStepInline]
+
+
+@admin.register(HomeCareStep)
+class HomeCareStepAdmin(admin.ModelAdmin):
+    list_display = ["routine", "position", "instruction", "hold_seconds", "repetitions"]
+    list_filter = ["routine"]
+    search_fields = ["instruction", "routine__name"]
+    list_select_related = ["routine"]
