@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
@@ -24,14 +26,21 @@ def check_database() -> dict:
 
 def check_broker() -> dict:
     url = settings.CELERY_BROKER_URL
+    options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+    if url.startswith("filesystem://"):
+        # The folder broker has no server to ask: it answers if its folders do.
+        folders = [options["data_folder_in"], options["data_folder_out"], options["control_folder"]]
+        if not all(os.access(folder, os.W_OK | os.X_OK) for folder in folders):
+            return {"ok": False, "error": "broker folder missing or not writable"}
+        return {"ok": True, "transport": "filesystem"}
     try:
         with Connection(
             url,
             connect_timeout=BROKER_TIMEOUT_SECONDS,
-            transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS,
+            transport_options=options,
         ) as conn:
             conn.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT_SECONDS)
-            transport = conn.transport_cls
+            transport = conn.transport.driver_name
     except Exception as exc:
         return {"ok": False, "error": type(exc).__name__}
     return {"ok": True, "transport": str(transport)}

@@ -1,0 +1,39 @@
+# Two commands on a fresh machine: `make run` and `make test` (see README).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run migrate demo test check clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(STAMP)
+
+migrate: install
+	DEBUG=true $(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	DEBUG=true $(BIN)/python manage.py load_demo
+
+## Set up and run web + Celery worker + beat on the embedded defaults.
+run: demo
+	@echo "Staff panel: http://$(HOST):$(PORT)/admin/   health: http://$(HOST):$(PORT)/healthz"
+	DEBUG=true HOST=$(HOST) PORT=$(PORT) PATH="$(BIN):$$PATH" $(BIN)/honcho start -f Procfile.dev
+
+## Set up and run the whole test suite (PostgreSQL/Redis too when DATABASE_URL/REDIS_URL point at them).
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+check: install
+	DEBUG=true $(BIN)/python manage.py check
+	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache

@@ -1,0 +1,59 @@
+import pytest
+from django.apps import apps
+from django.contrib.auth.models import Group, Permission
+
+from clinic import roles
+from clinic.roles import ROLE_PERMISSIONS, sync_roles
+
+pytestmark = pytest.mark.django_db
+
+
+def granted(role: str) -> set[str]:
+    return {
+        f"{app}.{codename}"
+        for app, codename in Group.objects.get(name=role).permissions.values_list(
+            "content_type__app_label", "codename"
+        )
+    }
+
+
+def test_the_migration_created_the_three_roles():
+    assert set(Group.objects.values_list("name", flat=True)) >= {"receptionist", "practitioner", "manager"}
+
+
+@pytest.mark.parametrize(
+    ("role", "allowed", "denied"),
+    [
+        (roles.RECEPTIONIST, {"clinic.add_client", "clinic.change_client", "treatments.view_service"},
+         {"clinic.delete_client", "treatments.change_service", "clinic.change_practitioner", "clinic.view_user"}),
+        (roles.PRACTITIONER, {"clinic.view_client", "treatments.view_acupressurepoint"},
+         {"clinic.add_client", "clinic.change_client", "treatments.change_service"}),
+        (roles.MANAGER, {"clinic.delete_client", "treatments.change_service", "clinic.add_practitioner",
+                         "treatments.add_homecarestep", "clinic.change_user"},
+         {"clinic.delete_user", "auth.change_group"}),
+    ],
+)
+def test_each_role_holds_exactly_what_it_needs(role, allowed, denied):
+    held = granted(role)
+    assert allowed <= held
+    assert not (denied & held)
+
+
+def test_staff_user_permissions_follow_their_group(receptionist):
+    assert receptionist.has_perm("clinic.add_client")
+    assert not receptionist.has_perm("clinic.delete_client")
+
+
+def test_sync_is_idempotent_and_restores_drift():
+    manager = Group.objects.get(name=roles.MANAGER)
+    manager.permissions.add(Permission.objects.get(codename="delete_user"))
+    sync_roles(apps)
+    sync_roles(apps)
+    assert "clinic.delete_user" not in granted(roles.MANAGER)
+    assert Group.objects.filter(name__in=ROLE_PERMISSIONS).count() == 3
+
+
+def test_a_misspelt_permission_is_an_error(monkeypatch):
+    monkeypatch.setitem(ROLE_PERMISSIONS, "ghost", {"clinic.clinet": ("view",)})
+    with pytest.raises(LookupError, match="clinic.view_clinet"):
+        sync_roles(apps)

@@ -1,0 +1,101 @@
+"""Shared fixtures, and the rules for tests that need PostgreSQL or Redis.
+
+Tests marked ``postgres`` run only when the database is PostgreSQL, tests
+marked ``redis`` only when ``REDIS_URL`` is set. In CI (``CI=true``) a
+configured PostgreSQL or Redis that does not answer stops the run with an
+error: a missing service must never turn into quietly skipped tests.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.contrib.auth.models import Group
+
+from clinic import roles
+from tests.clinic.factories import ClientFactory, PractitionerFactory, UserFactory
+
+
+def _unreachable_services() -> list[str]:
+    problems = []
+    database_url = os.environ.get("DATABASE_URL", "")
+    if database_url.startswith(("postgres://", "postgresql://", "pgsql://")):
+        import psycopg
+
+        conninfo = database_url.replace("pgsql://", "postgresql://", 1)
+        try:
+            psycopg.connect(conninfo, connect_timeout=3, dbname="postgres").close()
+        except psycopg.Error as exc:
+            problems.append(f"PostgreSQL at DATABASE_URL does not answer: {exc}")
+    redis_url = os.environ.get("REDIS_URL", "")
+    if redis_url:
+        import redis
+
+        try:
+            redis.Redis.from_url(redis_url, socket_connect_timeout=3).ping()
+        except redis.RedisError as exc:
+            problems.append(f"Redis at REDIS_URL does not answer: {exc}")
+    return problems
+
+
+def pytest_sessionstart(session):
+    if os.environ.get("CI", "").lower() == "true":
+        problems = _unreachable_services()
+        if problems:
+            pytest.exit("CI needs its services:\n" + "\n".join(problems), returncode=3)
+
+
+def pytest_collection_modifyitems(config, items):
+    from django.db import connection
+
+    on_postgres = connection.vendor == "postgresql"
+    with_redis = bool(os.environ.get("REDIS_URL"))
+    keep, drop = [], []
+    for item in items:
+        if (item.get_closest_marker("postgres") and not on_postgres) or (
+            item.get_closest_marker("redis") and not with_redis
+        ):
+            drop.append(item)
+        else:
+            keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+def _staff(role: str):
+    user = UserFactory(is_staff=True)
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def manager(db):
+    return _staff(roles.MANAGER)
+
+
+@pytest.fixture
+def receptionist(db):
+    return _staff(roles.RECEPTIONIST)
+
+
+@pytest.fixture
+def practitioner(db):
+    practitioner = PractitionerFactory()
+    practitioner.user.is_staff = True
+    practitioner.user.save(update_fields=["is_staff"])
+    practitioner.user.groups.add(Group.objects.get(name=roles.PRACTITIONER))
+    return practitioner
+
+
+@pytest.fixture
+def client_user(db):
+    """A client with a self-service login."""
+    return ClientFactory(user=UserFactory()).user
+
+
+@pytest.fixture
+def outsider(db):
+    """A signed-in user with no role and no client record."""
+    return UserFactory()
