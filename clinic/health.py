@@ -29,7 +29,7 @@ def check_broker() -> dict:
     options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
     if url.startswith("filesystem://"):
         # The folder broker has no server to ask: it answers if its folders do.
-        folders = [options["data_folder_in"], options["data_folder_out"], options["control_folder"]]
+        folders = [options.get(key, "") for key in ("data_folder_in", "data_folder_out", "control_folder")]
         if not all(os.access(folder, os.W_OK | os.X_OK) for folder in folders):
             return {"ok": False, "error": "broker folder missing or not writable"}
         return {"ok": True, "transport": "filesystem"}

@@ -1,0 +1,52 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from clinic import roles
+from clinic.demo import DEMO_PASSWORD, MANAGER_EMAIL, load_demo
+from clinic.models import Client, Location, Practitioner, Room, User
+from treatments.models import ServiceCategory
+
+pytestmark = pytest.mark.django_db
+
+
+def counts():
+    return tuple(m.objects.count() for m in (Location, Room, Practitioner, Client, User))
+
+
+def test_demo_has_a_studio_three_practitioners_and_clients():
+    load_demo()
+    assert Location.objects.get().rooms.count() == 3
+    practitioners = Practitioner.objects.prefetch_related("services")
+    assert practitioners.count() == 3
+    offered = {service.category for p in practitioners for service in p.services.all()}
+    assert offered == set(ServiceCategory.values)
+    assert all(p.user.groups.filter(name=roles.PRACTITIONER).exists() and p.user.is_staff for p in practitioners)
+    assert Client.objects.count() >= 3
+
+
+def test_demo_manager_can_sign_in():
+    load_demo()
+    manager = User.objects.get(email=MANAGER_EMAIL)
+    assert manager.check_password(DEMO_PASSWORD)
+    assert manager.groups.filter(name=roles.MANAGER).exists()
+
+
+def test_loading_twice_adds_nothing():
+    load_demo()
+    before = counts()
+    load_demo()
+    assert counts() == before
+
+
+def test_command_prints_the_login(settings, capsys):
+    settings.DEBUG = True
+    call_command("load_demo")
+    out = capsys.readouterr().out
+    assert MANAGER_EMAIL in out and DEMO_PASSWORD in out
+
+
+def test_command_refuses_with_debug_off(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG off"):
+        call_command("load_demo")
+    assert not User.objects.filter(email=MANAGER_EMAIL).exists()
