@@ -29,7 +29,8 @@ run: demo
 
 ## Set up and run the whole test suite (PostgreSQL/Redis too when DATABASE_URL/REDIS_URL point at them).
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure here" >&2; fi; exit $$rc
 
 check: install
 	DEBUG=true $(BIN)/python manage.py check
