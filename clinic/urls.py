@@ -5,7 +5,7 @@ from clinic.health import healthz
 
 admin.site.site_header = "Clinic staff panel"
 admin.site.site_title = "Clinic staff panel"
-admin.site.index_title = "Today at the clinic"
+admin.site.index_title = "Staff panel"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

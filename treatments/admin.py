@@ -1,4 +1,7 @@
+from django import forms
 from django.contrib import admin
+from django.db import models
+from django.utils.formats import number_format
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import AcupressurePoint, HomeCareRoutine, HomeCareStep, Service, Technique
@@ -6,11 +9,15 @@ from .models import AcupressurePoint, HomeCareRoutine, HomeCareStep, Service, Te
 
 @admin.register(Service)
 class ServiceAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "category", "duration_minutes", "buffer_minutes", "price", "active", "position"]
+    list_display = ["name", "category", "duration_minutes", "buffer_minutes", "price_in_rupees", "active", "position"]
     list_editable = ["active", "position"]
     list_filter = ["category", "active"]
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
+
+    @admin.display(description="price", ordering="price")
+    def price_in_rupees(self, service: Service) -> str:
+        return f"₹{number_format(service.price, decimal_pos=2, force_grouping=True)}"
 
 
 @admin.register(Technique)
@@ -31,6 +38,7 @@ class HomeCareStepInline(admin.TabularInline):
     model = HomeCareStep
     extra = 0
     ordering = ["position"]
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 70})}}
 
 
 @admin.register(HomeCareRoutine)

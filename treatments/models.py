@@ -173,6 +173,7 @@ class HomeCareRoutine(models.Model):
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("home-care routine")
         constraints = [
             models.CheckConstraint(
                 condition=Q(times_per_day__gte=1, times_per_day__lte=10), name="routine_times_per_day_in_range"
@@ -193,6 +194,7 @@ class HomeCareStep(models.Model):
 
     class Meta:
         ordering = ["routine", "position"]
+        verbose_name = _("home-care step")
         constraints = [
             models.UniqueConstraint(
                 fields=["routine", "position"],

@@ -38,6 +38,7 @@ def test_catalogue_is_visible_in_the_staff_panel(client, manager):
     client.force_login(manager)
     page = client.get(reverse("admin:treatments_service_changelist")).content.decode()
     assert "Back massage" in page and "Foot reflexology" in page and "Neck &amp; back acupressure" in page
+    assert "₹2,000.00" in page
 
 
 def test_client_list_costs_the_same_queries_for_more_rows(client, manager, django_assert_max_num_queries):
