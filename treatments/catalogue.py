@@ -286,6 +286,13 @@ ROUTINES = [
 ]
 
 
+def _known_fields(model, fields: dict) -> dict:
+    """The entries the model (as of the calling migration) has a field for,
+    so an early migration still runs after the catalogue grows new keys."""
+    names = {field.name for field in model._meta.get_fields()}
+    return {key: value for key, value in fields.items() if key in names and key != "slug"}
+
+
 def load_catalogue(apps) -> None:
     """Create or update the catalogue rows; ``apps`` is a migration's registry
     or ``django.apps.apps``."""
@@ -296,9 +303,9 @@ def load_catalogue(apps) -> None:
     HomeCareStep = apps.get_model("treatments", "HomeCareStep")
 
     for fields in SERVICES:
-        Service.objects.update_or_create(slug=fields["slug"], defaults={k: v for k, v in fields.items() if k != "slug"})
+        Service.objects.update_or_create(slug=fields["slug"], defaults=_known_fields(Service, fields))
     for fields in TECHNIQUES:
-        Technique.objects.update_or_create(slug=fields["slug"], defaults={k: v for k, v in fields.items() if k != "slug"})
+        Technique.objects.update_or_create(slug=fields["slug"], defaults=_known_fields(Technique, fields))
     for code, name, meridian, region, where, used_for in POINTS:
         AcupressurePoint.objects.update_or_create(
             code=code,
