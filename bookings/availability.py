@@ -1,0 +1,282 @@
+"""The availability engine: which start times are free.
+
+A pure module over plain data: no ORM, no settings, no clock. The selectors
+fetch a date range's rows in a fixed number of queries and hand them over as
+the dataclasses below; the same rules then answer both "list the free starts"
+(``free_slots``) and "why can't this start be booked" (``refusal``), so the
+booking pages and the booking service can never disagree.
+
+Times are aware datetimes, compared in UTC. Working hours and closures are
+local wall-clock values of a location's time zone: a local day or span is
+turned into UTC per date, so a daylight-saving change shortens or lengthens
+that day's span instead of shifting it. A wall time that does not exist (the
+hour skipped in spring) moves forward by the gap (01:30 becomes 02:30); an
+ambiguous one (the hour repeated in autumn) means its first occurrence.
+"""
+
+from __future__ import annotations
+
+import enum
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    """A half-open span of time ``[start, end)``."""
+
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklySpan:
+    """Local working time on one weekday (0 = Monday)."""
+
+    weekday: int
+    start: time
+    end: time
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceSpec:
+    duration: timedelta
+    buffer: timedelta = timedelta(0)
+    needs_room: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    grid: timedelta = timedelta(minutes=15)
+    min_notice: timedelta = timedelta(hours=2)
+    horizon: timedelta = timedelta(days=60)
+
+    def __post_init__(self) -> None:
+        minutes = self.grid / timedelta(minutes=1)
+        if minutes <= 0 or minutes != int(minutes) or 60 % int(minutes):
+            raise ValueError("The booking grid must be a whole number of minutes that divides an hour.")
+
+
+@dataclass(frozen=True, slots=True)
+class WorkPlan:
+    """One practitioner's weekly hours at one location."""
+
+    practitioner_id: int
+    location_id: int
+    time_zone: ZoneInfo
+    spans: tuple[WeeklySpan, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    start: datetime
+    end: datetime
+    practitioner_id: int
+    location_id: int
+
+
+@dataclass(slots=True)
+class Calendar:
+    """Everything the engine needs for one range, as fetched by a selector.
+
+    ``appointments`` and ``time_off`` are keyed by practitioner; ``closures``
+    (inclusive local date ranges) and ``rooms`` (each room's occupied
+    intervals) by location. Intervals need not be sorted or disjoint.
+    """
+
+    plans: Sequence[WorkPlan]
+    appointments: Mapping[int, Sequence[Interval]] = field(default_factory=dict)
+    time_off: Mapping[int, Sequence[Interval]] = field(default_factory=dict)
+    closures: Mapping[int, Sequence[tuple[date, date]]] = field(default_factory=dict)
+    rooms: Mapping[int, Mapping[int, Sequence[Interval]]] = field(default_factory=dict)
+
+
+class Refusal(enum.StrEnum):
+    """Why a start time cannot be booked, in the order the rules are tried."""
+
+    OFF_GRID = "off_grid"
+    TOO_SOON = "too_soon"
+    TOO_FAR = "too_far"
+    NOT_WORKING = "outside_working_hours"
+    CLOSED = "location_closed"
+    TIME_OFF = "practitioner_away"
+    TAKEN = "slot_unavailable"
+    NO_ROOM = "no_room"
+
+
+def local_instant(day: date, wall: time, tz: ZoneInfo) -> datetime:
+    """The UTC instant a wall clock in ``tz`` shows ``wall`` on ``day``."""
+    # fold=0 reads a repeated wall time as its first occurrence, and a skipped
+    # one with the offset from before the change, i.e. moved forward by the gap.
+    return datetime.combine(day, wall, tzinfo=tz).replace(fold=0).astimezone(UTC)
+
+
+def local_day(day: date, tz: ZoneInfo) -> Interval:
+    return Interval(local_instant(day, time(0), tz), local_instant(day + timedelta(days=1), time(0), tz))
+
+
+class _Timeline:
+    """Sorted, merged intervals with a fast overlap test."""
+
+    __slots__ = ("starts", "ends")
+
+    def __init__(self, intervals: Iterable[Interval]):
+        merged: list[list[datetime]] = []
+        for interval in sorted(intervals, key=lambda i: i.start):
+            if interval.end <= interval.start:
+                continue
+            if merged and interval.start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], interval.end)
+            else:
+                merged.append([interval.start, interval.end])
+        self.starts = [start for start, _ in merged]
+        self.ends = [end for _, end in merged]
+
+    def overlaps(self, start: datetime, end: datetime) -> bool:
+        # The last interval starting before ``end`` is the only candidate,
+        # as the intervals are disjoint and sorted.
+        index = bisect_left(self.starts, end) - 1
+        return index >= 0 and self.ends[index] > start
+
+
+@dataclass(slots=True)
+class _PlanView:
+    plan: WorkPlan
+    appointments: _Timeline
+    time_off: _Timeline
+    closed: _Timeline
+    rooms: list[_Timeline] | None
+
+
+class Engine:
+    """The rules over one ``Calendar``, for one service, at one moment."""
+
+    def __init__(self, *, calendar: Calendar, service: ServiceSpec, now: datetime, rules: Rules = Rules()):
+        if now.tzinfo is None:
+            raise ValueError("now must be an aware datetime")
+        self.service = service
+        self.now = now
+        self.rules = rules
+        self.earliest = now + rules.min_notice
+        self.latest = now + rules.horizon
+        self._views = [self._view(calendar, plan) for plan in calendar.plans]
+
+    @staticmethod
+    def _view(calendar: Calendar, plan: WorkPlan) -> _PlanView:
+        closed = [
+            Interval(local_day(first, plan.time_zone).start, local_day(last, plan.time_zone).end)
+            for first, last in calendar.closures.get(plan.location_id, ())
+        ]
+        rooms = calendar.rooms.get(plan.location_id)
+        return _PlanView(
+            plan=plan,
+            appointments=_Timeline(calendar.appointments.get(plan.practitioner_id, ())),
+            time_off=_Timeline(calendar.time_off.get(plan.practitioner_id, ())),
+            closed=_Timeline(closed),
+            rooms=None if rooms is None else [_Timeline(busy) for busy in rooms.values()],
+        )
+
+    # -- the rules --------------------------------------------------------
+
+    def on_grid(self, start: datetime, tz: ZoneInfo) -> bool:
+        local = start.astimezone(tz)
+        since_midnight = timedelta(hours=local.hour, minutes=local.minute, seconds=local.second)
+        return local.microsecond == 0 and since_midnight % self.rules.grid == timedelta(0)
+
+    def working_spans(self, plan: WorkPlan, day: date) -> list[Interval]:
+        """The plan's working intervals on a local date, in UTC; spans that
+        touch or overlap count as one."""
+        timeline = _Timeline(
+            Interval(local_instant(day, span.start, plan.time_zone), local_instant(day, span.end, plan.time_zone))
+            for span in plan.spans
+            if span.weekday == day.weekday()
+        )
+        return [Interval(start, end) for start, end in zip(timeline.starts, timeline.ends, strict=True)]
+
+    def _refusal_in_span(self, view: _PlanView, start: datetime) -> Refusal | None:
+        """The rules after "is it inside working hours", for a start that is."""
+        end = start + self.service.duration
+        held_until = end + self.service.buffer
+        if view.closed.overlaps(start, end):
+            return Refusal.CLOSED
+        if view.time_off.overlaps(start, end):
+            return Refusal.TIME_OFF
+        if view.appointments.overlaps(start, held_until):
+            return Refusal.TAKEN
+        if self.service.needs_room and not self._room_free(view, start, held_until):
+            return Refusal.NO_ROOM
+        return None
+
+    @staticmethod
+    def _room_free(view: _PlanView, start: datetime, end: datetime) -> bool:
+        return bool(view.rooms) and any(not room.overlaps(start, end) for room in view.rooms)
+
+    def _within(self, view: _PlanView, start: datetime) -> bool:
+        end = start + self.service.duration
+        local_date = start.astimezone(view.plan.time_zone).date()
+        return any(span.start <= start and end <= span.end for span in self.working_spans(view.plan, local_date))
+
+    # -- answers ----------------------------------------------------------
+
+    def refusal(self, *, practitioner_id: int, start: datetime) -> tuple[Refusal | None, int | None]:
+        """Why ``start`` cannot be booked with this practitioner, or ``None``
+        and the location where it can."""
+        views = [view for view in self._views if view.plan.practitioner_id == practitioner_id]
+        if not views:
+            return Refusal.NOT_WORKING, None
+        if not any(self.on_grid(start, view.plan.time_zone) for view in views):
+            return Refusal.OFF_GRID, None
+        if start < self.earliest:
+            return Refusal.TOO_SOON, None
+        if start > self.latest:
+            return Refusal.TOO_FAR, None
+        working = [view for view in views if self._within(view, start)]
+        if not working:
+            return Refusal.NOT_WORKING, None
+        refusal = None
+        for view in working:
+            refusal = self._refusal_in_span(view, start)
+            if refusal is None:
+                return None, view.plan.location_id
+        return refusal, None
+
+    def free_slots(self, first_day: date, last_day: date) -> list[Slot]:
+        """Every free start from ``first_day`` to ``last_day`` (local dates,
+        inclusive), ordered by time, then practitioner."""
+        slots: list[Slot] = []
+        for view in self._views:
+            day = first_day
+            while day <= last_day:
+                for span in self.working_spans(view.plan, day):
+                    slots.extend(self._slots_in_span(view, span))
+                day += timedelta(days=1)
+        slots.sort(key=lambda slot: (slot.start, slot.practitioner_id))
+        return slots
+
+    def _slots_in_span(self, view: _PlanView, span: Interval) -> Iterator[Slot]:
+        grid = self.rules.grid
+        duration = self.service.duration
+        start = self._first_grid_point(span.start, view.plan.time_zone)
+        # Whole grid steps keep local alignment across a DST change, because
+        # the grid divides an hour.
+        start = max(start, self._next_grid_point_at_or_after(self.earliest, start))
+        while start + duration <= span.end and start <= self.latest:
+            if self._refusal_in_span(view, start) is None:
+                yield Slot(start, start + duration, view.plan.practitioner_id, view.plan.location_id)
+            start += grid
+
+    def _first_grid_point(self, instant: datetime, tz: ZoneInfo) -> datetime:
+        local = instant.astimezone(tz)
+        since_midnight = timedelta(hours=local.hour, minutes=local.minute, seconds=local.second,
+                                   microseconds=local.microsecond)
+        remainder = since_midnight % self.rules.grid
+        return instant if remainder == timedelta(0) else instant + (self.rules.grid - remainder)
+
+    def _next_grid_point_at_or_after(self, instant: datetime, aligned: datetime) -> datetime:
+        if instant <= aligned:
+            return aligned
+        steps = -((aligned - instant) // self.rules.grid)
+        return aligned + steps * self.rules.grid
