@@ -149,6 +149,7 @@ class _PlanView:
     time_off: _Timeline
     closed: _Timeline
     rooms: list[_Timeline] | None
+    room_ids: list[int]
 
 
 class Engine:
@@ -177,6 +178,7 @@ class Engine:
             time_off=_Timeline(calendar.time_off.get(plan.practitioner_id, ())),
             closed=_Timeline(closed),
             rooms=None if rooms is None else [_Timeline(busy) for busy in rooms.values()],
+            room_ids=[] if rooms is None else list(rooms),
         )
 
     # -- the rules --------------------------------------------------------
@@ -242,6 +244,16 @@ class Engine:
             if refusal is None:
                 return None, view.plan.location_id
         return refusal, None
+
+    def free_room(self, *, location_id: int, start: datetime) -> int | None:
+        """A room at the location that is free for the whole held time."""
+        held_until = start + self.service.duration + self.service.buffer
+        for view in self._views:
+            if view.plan.location_id == location_id and view.rooms:
+                for room_id, timeline in zip(view.room_ids, view.rooms, strict=True):
+                    if not timeline.overlaps(start, held_until):
+                        return room_id
+        return None
 
     def free_slots(self, first_day: date, last_day: date) -> list[Slot]:
         """Every free start from ``first_day`` to ``last_day`` (local dates,

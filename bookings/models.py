@@ -1,2 +1,261 @@
-"""Working hours, appointments and their life cycle (arriving with the
-scheduling work)."""
+"""When: working hours, time off, closures, and appointments with their
+life cycle."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, RangeOperators
+from django.db import models
+from django.db.models import F, Func, Q
+from django.utils.translation import gettext_lazy as _
+
+from bookings.constraints import PostgresExclusionConstraint
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class WorkingHours(models.Model):
+    """One span of a practitioner's regular week at a location, in the
+    location's local time. Several spans a day leave breaks between them."""
+
+    practitioner = models.ForeignKey("clinic.Practitioner", on_delete=models.CASCADE, related_name="working_hours")
+    location = models.ForeignKey("clinic.Location", on_delete=models.PROTECT, related_name="working_hours")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    starts_at = models.TimeField()
+    ends_at = models.TimeField()
+
+    class Meta:
+        ordering = ["practitioner", "weekday", "starts_at"]
+        verbose_name_plural = _("working hours")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(starts_at__lt=F("ends_at")),
+                name="working_hours_start_before_end",
+                violation_error_message=_("Working hours must end after they start."),
+            ),
+            models.CheckConstraint(condition=Q(weekday__gte=0, weekday__lte=6), name="working_hours_weekday_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.practitioner}: {self.get_weekday_display()} {self.starts_at:%H:%M}–{self.ends_at:%H:%M}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.starts_at and self.ends_at and self.practitioner_id is not None:
+            clash = (
+                WorkingHours.objects.filter(
+                    practitioner_id=self.practitioner_id,
+                    weekday=self.weekday,
+                    starts_at__lt=self.ends_at,
+                    ends_at__gt=self.starts_at,
+                )
+                .exclude(pk=self.pk)
+                .first()
+            )
+            if clash:
+                from django.core.exceptions import ValidationError
+
+                raise ValidationError(_("This overlaps another span on the same day: %(span)s.") % {"span": clash})
+
+
+class TimeOff(models.Model):
+    """Leave, training or any time a practitioner cannot be booked."""
+
+    practitioner = models.ForeignKey("clinic.Practitioner", on_delete=models.CASCADE, related_name="time_off")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-start"]
+        verbose_name_plural = _("time off")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__lt=F("end")),
+                name="time_off_start_before_end",
+                violation_error_message=_("Time off must end after it starts."),
+            ),
+        ]
+        indexes = [models.Index(fields=["practitioner", "start", "end"], name="time_off_lookup_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.practitioner}: {self.reason or _('time off')}"
+
+
+class Closure(models.Model):
+    """Days a location is shut (holidays, maintenance), in local dates."""
+
+    location = models.ForeignKey("clinic.Location", on_delete=models.CASCADE, related_name="closures")
+    first_day = models.DateField()
+    last_day = models.DateField()
+    reason = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["-first_day"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(first_day__lte=F("last_day")),
+                name="closure_days_ordered",
+                violation_error_message=_("A closure cannot end before it begins."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.reason} ({self.first_day}–{self.last_day})"
+
+
+class AppointmentStatus(models.TextChoices):
+    PENDING = "pending", _("Pending approval")
+    CONFIRMED = "confirmed", _("Confirmed")
+    CHECKED_IN = "checked_in", _("Checked in")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+    NO_SHOW = "no_show", _("No-show")
+
+
+# Appointments in these states hold their practitioner's (and room's) time.
+BLOCKING_STATUSES = (
+    AppointmentStatus.PENDING,
+    AppointmentStatus.CONFIRMED,
+    AppointmentStatus.CHECKED_IN,
+    AppointmentStatus.COMPLETED,
+)
+
+
+class Source(models.TextChoices):
+    WEB = "web", _("Booking pages")
+    APP = "app", _("Mobile app")
+    STAFF = "staff", _("Staff")
+
+
+class TsTzRange(Func):
+    function = "TSTZRANGE"
+    output_field = DateTimeRangeField()
+
+
+class AppointmentQuerySet(models.QuerySet):
+    def blocking(self) -> AppointmentQuerySet:
+        return self.filter(status__in=BLOCKING_STATUSES)
+
+    def overlapping(self, start, end) -> AppointmentQuerySet:
+        """Appointments whose held time (session and buffer) meets [start, end)."""
+        return self.filter(start__lt=end, buffer_end__gt=start)
+
+
+class Appointment(models.Model):
+    client = models.ForeignKey("clinic.Client", on_delete=models.PROTECT, related_name="appointments")
+    practitioner = models.ForeignKey("clinic.Practitioner", on_delete=models.PROTECT, related_name="appointments")
+    service = models.ForeignKey("treatments.Service", on_delete=models.PROTECT, related_name="appointments")
+    location = models.ForeignKey("clinic.Location", on_delete=models.PROTECT, related_name="appointments")
+    room = models.ForeignKey(
+        "clinic.Room", on_delete=models.PROTECT, null=True, blank=True, related_name="appointments"
+    )
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    buffer_end = models.DateTimeField(help_text=_("End of the clean-up time after the session."))
+    price = models.DecimalField(max_digits=8, decimal_places=2, help_text=_("The price when booked."))
+    status = models.CharField(max_length=16, choices=AppointmentStatus.choices, default=AppointmentStatus.CONFIRMED)
+    source = models.CharField(max_length=8, choices=Source.choices)
+    notes_for_practitioner = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    cancellation_reason = models.CharField(max_length=300, blank=True)
+    late_cancellation = models.BooleanField(
+        default=False, help_text=_("Cancelled inside the cancellation window.")
+    )
+
+    objects = AppointmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__lt=F("end")) & Q(end__lte=F("buffer_end")),
+                name="appointment_times_ordered",
+            ),
+            models.CheckConstraint(condition=Q(price__gte=0), name="appointment_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(status__in=AppointmentStatus.values), name="appointment_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=AppointmentStatus.CANCELLED) | Q(cancelled_at__isnull=False),
+                name="appointment_cancellation_recorded",
+            ),
+            PostgresExclusionConstraint(
+                name="appointment_practitioner_no_overlap",
+                expressions=[
+                    (TsTzRange("start", "buffer_end", RangeBoundary()), RangeOperators.OVERLAPS),
+                    ("practitioner", RangeOperators.EQUAL),
+                ],
+                condition=Q(status__in=BLOCKING_STATUSES),
+                violation_error_code="slot_unavailable",
+                violation_error_message=_("The practitioner is already booked at that time."),
+            ),
+            PostgresExclusionConstraint(
+                name="appointment_room_no_overlap",
+                expressions=[
+                    (TsTzRange("start", "buffer_end", RangeBoundary()), RangeOperators.OVERLAPS),
+                    ("room", RangeOperators.EQUAL),
+                ],
+                condition=Q(status__in=BLOCKING_STATUSES, room__isnull=False),
+                violation_error_code="slot_unavailable",
+                violation_error_message=_("The room is already taken at that time."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["practitioner", "start"], name="appointment_practitioner_idx"),
+            models.Index(fields=["location", "start"], name="appointment_location_idx"),
+            models.Index(fields=["client", "start"], name="appointment_client_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service.name} for {self.client} with {self.practitioner} at {self.start:%Y-%m-%d %H:%M} UTC"
+
+    @property
+    def is_blocking(self) -> bool:
+        return self.status in BLOCKING_STATUSES
+
+
+class AppointmentEvent(models.Model):
+    """The audit trail of an appointment's life: one row per change, written
+    in the same transaction as the change."""
+
+    class Action(models.TextChoices):
+        BOOKED = "booked", _("Booked")
+        APPROVED = "approved", _("Approved")
+        RESCHEDULED = "rescheduled", _("Rescheduled")
+        CHECKED_IN = "checked_in", _("Checked in")
+        COMPLETED = "completed", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")
+        NO_SHOW = "no_show", _("Marked no-show")
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(max_length=16, choices=Action.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    at = models.DateTimeField()
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} at {self.at:%Y-%m-%d %H:%M}"

@@ -4,11 +4,16 @@ clients. Idempotent: running it again changes nothing."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 
+from bookings.models import Appointment, Closure, Source, TimeOff, WorkingHours
+from bookings.selectors import free_slots
+from bookings.services import book_appointment
 from clinic import roles
 from clinic.models import Client, Location, Practitioner, Room
 from treatments.models import Service
@@ -17,13 +22,18 @@ DEMO_PASSWORD = "demo-clinic-2026"
 MANAGER_EMAIL = "manager@demo.clinic"
 RECEPTIONIST_EMAIL = "reception@demo.clinic"
 
+MORNING_AND_EVENING = [(time(9), time(13)), (time(14), time(19))]
+LATE_SHIFT = [(time(11), time(15)), (time(16), time(20))]
+
+# email, name, bio, services, weekdays worked (0 = Monday), daily spans
 PRACTITIONERS = [
     ("meena@demo.clinic", "Meena R.", "Twelve years of back and neck work; calm, firm pressure.",
-     ["back-massage-30", "back-massage-60", "neck-back-acupressure-45"]),
+     ["back-massage-30", "back-massage-60", "neck-back-acupressure-45"], range(0, 6), MORNING_AND_EVENING),
     ("arjun@demo.clinic", "Arjun K.", "Acupressure and reflexology, trained in Chennai and Kerala.",
-     ["neck-back-acupressure-45", "foot-reflexology-60", "foot-reflexology-30"]),
+     ["neck-back-acupressure-45", "foot-reflexology-60", "foot-reflexology-30"], range(1, 7), LATE_SHIFT),
     ("divya@demo.clinic", "Divya S.", "Reflexology and relaxing back massage for long working weeks.",
-     ["back-massage-30", "back-massage-60", "foot-reflexology-60", "foot-reflexology-30"]),
+     ["back-massage-30", "back-massage-60", "foot-reflexology-60", "foot-reflexology-30"],
+     (0, 1, 2, 4, 5, 6), MORNING_AND_EVENING),
 ]
 
 CLIENTS = [
@@ -62,12 +72,23 @@ def load_demo() -> DemoLogins:
 
     _staff_user(MANAGER_EMAIL, "Priya", roles.MANAGER)
     _staff_user(RECEPTIONIST_EMAIL, "Sathya", roles.RECEPTIONIST)
-    for email, display_name, bio, service_slugs in PRACTITIONERS:
+    for email, display_name, bio, service_slugs, weekdays, spans in PRACTITIONERS:
         user = _staff_user(email, display_name.split()[0], roles.PRACTITIONER)
         practitioner, _ = Practitioner.objects.get_or_create(
             user=user, defaults={"display_name": display_name, "bio": bio}
         )
         practitioner.services.set(Service.objects.filter(slug__in=service_slugs))
+        for weekday in weekdays:
+            for starts_at, ends_at in spans:
+                WorkingHours.objects.get_or_create(
+                    practitioner=practitioner,
+                    location=location,
+                    weekday=weekday,
+                    starts_at=starts_at,
+                    defaults={"ends_at": ends_at},
+                )
+
+    _demo_calendar(location)
 
     for full_name, phone, email, email_reminders, sms_reminders in CLIENTS:
         Client.objects.get_or_create(
@@ -79,4 +100,42 @@ def load_demo() -> DemoLogins:
                 "sms_reminders": sms_reminders,
             },
         )
+    _demo_appointments()
     return DemoLogins(manager=MANAGER_EMAIL, receptionist=RECEPTIONIST_EMAIL, password=DEMO_PASSWORD)
+
+
+def _demo_calendar(location: Location) -> None:
+    """A public holiday and a training afternoon, relative to today."""
+    today = timezone.localdate(timezone=location.time_zone)
+    republic_day = date(today.year if (today.month, today.day) <= (1, 26) else today.year + 1, 1, 26)
+    Closure.objects.get_or_create(
+        location=location, first_day=republic_day, last_day=republic_day, defaults={"reason": "Republic Day"}
+    )
+    arjun = Practitioner.objects.get(user__email="arjun@demo.clinic")
+    next_wednesday = today + timedelta(days=(2 - today.weekday()) % 7 or 7)
+    starts = datetime.combine(next_wednesday, time(16), tzinfo=location.time_zone)
+    TimeOff.objects.get_or_create(
+        practitioner=arjun, start=starts, defaults={"end": starts + timedelta(hours=4), "reason": "Training"}
+    )
+
+
+def _demo_appointments() -> None:
+    """A few bookings over the next days, so the calendar is not empty."""
+    if Appointment.objects.exists():
+        return
+    clients = list(Client.objects.order_by("pk"))
+    services = list(Service.objects.filter(slug__in=["back-massage-60", "neck-back-acupressure-45",
+                                                      "foot-reflexology-60"]).order_by("position"))
+    today = timezone.localdate()
+    for offset, (client, service) in enumerate(zip(clients, services * 2, strict=False)):
+        slots = free_slots(service=service, first_day=today + timedelta(days=1), last_day=today + timedelta(days=7))
+        if not slots:
+            continue
+        slot = slots[min(offset * 3, len(slots) - 1)]
+        book_appointment(
+            client=client,
+            practitioner=Practitioner.objects.get(pk=slot.practitioner_id),
+            service=service,
+            start=slot.start,
+            source=Source.STAFF,
+        )

@@ -45,6 +45,12 @@ class Service(models.Model):
     contraindications = models.TextField(
         blank=True, help_text=_("When the treatment should not be given, or only with care.")
     )
+    requires_room = models.BooleanField(
+        default=True, help_text=_("Booking it takes one of the location's rooms for the session and its buffer.")
+    )
+    requires_approval = models.BooleanField(
+        default=False, help_text=_("Bookings wait as pending until staff approve them.")
+    )
     position = models.PositiveSmallIntegerField(default=0, help_text=_("Order on the booking pages."))
 
     objects = ServiceQuerySet.as_manager()

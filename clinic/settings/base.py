@@ -181,3 +181,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# --- Booking rules ----------------------------------------------------------
+BOOKING_GRID_MINUTES = env.int("BOOKING_GRID_MINUTES", default=15)
+BOOKING_MIN_NOTICE_MINUTES = env.int("BOOKING_MIN_NOTICE_MINUTES", default=120)
+BOOKING_HORIZON_DAYS = env.int("BOOKING_HORIZON_DAYS", default=60)
+CANCELLATION_WINDOW_HOURS = env.int("CANCELLATION_WINDOW_HOURS", default=24)
+# How long before the start the front desk may check a client in.
+CHECK_IN_OPENS_MINUTES = env.int("CHECK_IN_OPENS_MINUTES", default=120)

@@ -24,10 +24,13 @@ def test_the_migration_created_the_three_roles():
 @pytest.mark.parametrize(
     ("role", "allowed", "denied"),
     [
-        (roles.RECEPTIONIST, {"clinic.add_client", "clinic.change_client", "treatments.view_service"},
-         {"clinic.delete_client", "treatments.change_service", "clinic.change_practitioner", "clinic.view_user"}),
-        (roles.PRACTITIONER, {"clinic.view_client", "treatments.view_acupressurepoint"},
-         {"clinic.add_client", "clinic.change_client", "treatments.change_service"}),
+        (roles.RECEPTIONIST, {"clinic.add_client", "clinic.change_client", "treatments.view_service",
+                              "bookings.add_appointment", "bookings.change_appointment", "bookings.add_timeoff"},
+         {"clinic.delete_client", "treatments.change_service", "clinic.change_practitioner", "clinic.view_user",
+          "bookings.delete_appointment", "bookings.change_workinghours"}),
+        (roles.PRACTITIONER, {"clinic.view_client", "treatments.view_acupressurepoint", "bookings.view_appointment",
+                              "bookings.view_workinghours"},
+         {"clinic.add_client", "clinic.change_client", "treatments.change_service", "bookings.change_appointment"}),
         (roles.MANAGER, {"clinic.delete_client", "treatments.change_service", "clinic.add_practitioner",
                          "treatments.add_homecarestep", "clinic.change_user"},
          {"clinic.delete_user", "auth.change_group"}),
@@ -54,6 +57,12 @@ def test_sync_is_idempotent_and_restores_drift():
 
 
 def test_a_misspelt_permission_is_an_error(monkeypatch):
-    monkeypatch.setitem(ROLE_PERMISSIONS, "ghost", {"clinic.clinet": ("view",)})
-    with pytest.raises(LookupError, match="clinic.view_clinet"):
+    monkeypatch.setitem(ROLE_PERMISSIONS, "ghost", {"clinic.client": ("veiw",)})
+    with pytest.raises(LookupError, match="clinic.veiw_client"):
         sync_roles(apps)
+
+
+def test_every_model_the_roles_name_exists():
+    for grants in ROLE_PERMISSIONS.values():
+        for label in grants:
+            assert apps.get_model(label), label
