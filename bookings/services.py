@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from bookings.availability import Engine, Refusal
 from bookings.errors import BookingError
-from bookings.models import Appointment, AppointmentEvent, AppointmentStatus, Source
+from bookings.models import Appointment, AppointmentEvent, AppointmentStatus, Source, WorkingHours
 from bookings.selectors import booking_rules, calendar_for, service_spec
 from clinic.models import Client, Location, Practitioner
 from treatments.models import Service
@@ -79,13 +79,10 @@ def _claim_slot(
     room the appointment may take. Raises ``BookingError`` if it is not free."""
     list(Practitioner.objects.select_for_update().filter(pk=practitioner.pk).values_list("pk", flat=True))
     if service.requires_room:
-        list(
-            Location.objects.select_for_update()
-            .filter(working_hours__practitioner=practitioner)
-            .order_by("pk")
-            .distinct()
-            .values_list("pk", flat=True)
-        )
+        # Rooms are shared between practitioners: one booking at a time
+        # chooses among a location's rooms.
+        worked_at = WorkingHours.objects.filter(practitioner=practitioner).values("location_id")
+        list(Location.objects.select_for_update().filter(pk__in=worked_at).order_by("pk").values_list("pk", flat=True))
     local_day = start.date()
     calendar = calendar_for(
         service=service,
