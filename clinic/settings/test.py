@@ -16,3 +16,8 @@ STORAGES = {
 # Serve static files from the apps' folders; no collectstatic in tests.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+
+# A file, not shared-cache memory, so that threads in the concurrency tests
+# meet SQLite's real locking (WAL, IMMEDIATE transactions, busy timeout).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}  # noqa: F405
