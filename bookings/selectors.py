@@ -5,6 +5,7 @@ practitioners the range covers."""
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
@@ -35,75 +36,107 @@ def service_spec(service: Service) -> ServiceSpec:
     )
 
 
-def calendar_for(
+@dataclass(slots=True)
+class CalendarRows:
+    """The raw rows behind a ``Calendar``, as the database returns them."""
+
+    hours: list[tuple] = field(default_factory=list)
+    appointments: list[tuple] = field(default_factory=list)
+    time_off: list[tuple] = field(default_factory=list)
+    closures: list[tuple] = field(default_factory=list)
+    rooms: list[tuple] | None = None
+    room_appointments: list[tuple] = field(default_factory=list)
+
+
+def fetch_calendar_rows(
     *,
     service: Service,
     first_day: date,
     last_day: date,
     practitioner: Practitioner | None = None,
     ignore_appointment_id: int | None = None,
-) -> Calendar:
+) -> CalendarRows:
     """Working hours, bookings, time off, closures and rooms for the
-    practitioners who offer ``service`` (or just ``practitioner``)."""
+    practitioners who offer ``service`` (or just ``practitioner``): at most
+    six queries, one when nobody offers the service."""
     hours = WorkingHours.objects.filter(
         practitioner__active=True, practitioner__services=service, location__active=True
     )
     if practitioner is not None:
         hours = hours.filter(practitioner=practitioner)
+    rows = CalendarRows(
+        hours=list(
+            hours.values_list("practitioner_id", "location_id", "location__time_zone", "weekday", "starts_at", "ends_at")
+        )
+    )
+    if not rows.hours:
+        return rows
+
+    practitioner_ids = {row[0] for row in rows.hours}
+    location_ids = {row[1] for row in rows.hours}
+    window_start = datetime.combine(first_day, time(0), tzinfo=UTC) - _MARGIN
+    window_end = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=UTC) + _MARGIN
+    booked = Appointment.objects.blocking().overlapping(window_start, window_end)
+    if ignore_appointment_id is not None:
+        booked = booked.exclude(pk=ignore_appointment_id)
+
+    rows.appointments = list(
+        booked.filter(practitioner_id__in=practitioner_ids).values_list("practitioner_id", "start", "buffer_end")
+    )
+    rows.time_off = list(
+        TimeOff.objects.filter(
+            practitioner_id__in=practitioner_ids, start__lt=window_end, end__gt=window_start
+        ).values_list("practitioner_id", "start", "end")
+    )
+    rows.closures = list(
+        Closure.objects.filter(
+            location_id__in=location_ids, first_day__lte=last_day + _MARGIN, last_day__gte=first_day - _MARGIN
+        ).values_list("location_id", "first_day", "last_day")
+    )
+    if service.requires_room:
+        rows.rooms = list(
+            Room.objects.filter(location_id__in=location_ids, active=True).values_list("id", "location_id")
+        )
+        rows.room_appointments = list(
+            booked.filter(room_id__in=[room_id for room_id, _ in rows.rooms]).values_list(
+                "room_id", "start", "buffer_end"
+            )
+        )
+    return rows
+
+
+def calendar_from_rows(rows: CalendarRows) -> Calendar:
     spans: dict[tuple[int, int], list[WeeklySpan]] = defaultdict(list)
     zones = {}
-    for practitioner_id, location_id, zone, weekday, starts_at, ends_at in hours.values_list(
-        "practitioner_id", "location_id", "location__time_zone", "weekday", "starts_at", "ends_at"
-    ):
+    for practitioner_id, location_id, zone, weekday, starts_at, ends_at in rows.hours:
         spans[practitioner_id, location_id].append(WeeklySpan(weekday, starts_at, ends_at))
         zones[location_id] = zone
     plans = [
         WorkPlan(practitioner_id, location_id, zones[location_id], tuple(week))
         for (practitioner_id, location_id), week in spans.items()
     ]
-    if not plans:
-        return Calendar(plans=[])
-
-    practitioner_ids = {plan.practitioner_id for plan in plans}
-    location_ids = set(zones)
-    window_start = datetime.combine(first_day, time(0), tzinfo=UTC) - _MARGIN
-    window_end = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=UTC) + _MARGIN
-
-    booked = Appointment.objects.blocking().overlapping(window_start, window_end)
-    if ignore_appointment_id is not None:
-        booked = booked.exclude(pk=ignore_appointment_id)
-
     appointments: dict[int, list[Interval]] = defaultdict(list)
-    for practitioner_id, start, held_until in booked.filter(practitioner_id__in=practitioner_ids).values_list(
-        "practitioner_id", "start", "buffer_end"
-    ):
+    for practitioner_id, start, held_until in rows.appointments:
         appointments[practitioner_id].append(Interval(start, held_until))
-
     time_off: dict[int, list[Interval]] = defaultdict(list)
-    for practitioner_id, start, end in TimeOff.objects.filter(
-        practitioner_id__in=practitioner_ids, start__lt=window_end, end__gt=window_start
-    ).values_list("practitioner_id", "start", "end"):
+    for practitioner_id, start, end in rows.time_off:
         time_off[practitioner_id].append(Interval(start, end))
-
     closures: dict[int, list[tuple[date, date]]] = defaultdict(list)
-    for location_id, first, last in Closure.objects.filter(
-        location_id__in=location_ids, first_day__lte=last_day + _MARGIN, last_day__gte=first_day - _MARGIN
-    ).values_list("location_id", "first_day", "last_day"):
+    for location_id, first, last in rows.closures:
         closures[location_id].append((first, last))
-
     rooms: dict[int, dict[int, list[Interval]]] = {}
-    if service.requires_room:
-        room_location = dict(
-            Room.objects.filter(location_id__in=location_ids, active=True).values_list("id", "location_id")
-        )
-        for room_id, location_id in room_location.items():
+    if rows.rooms is not None:
+        room_location = dict(rows.rooms)
+        for room_id, location_id in rows.rooms:
             rooms.setdefault(location_id, {})[room_id] = []
-        for room_id, start, held_until in booked.filter(room_id__in=room_location).values_list(
-            "room_id", "start", "buffer_end"
-        ):
+        for room_id, start, held_until in rows.room_appointments:
             rooms[room_location[room_id]][room_id].append(Interval(start, held_until))
-
     return Calendar(plans=plans, appointments=appointments, time_off=time_off, closures=closures, rooms=rooms)
+
+
+def calendar_for(**kwargs) -> Calendar:
+    """``fetch_calendar_rows`` (same arguments), shaped for the engine."""
+    return calendar_from_rows(fetch_calendar_rows(**kwargs))
 
 
 def free_slots(

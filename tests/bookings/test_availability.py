@@ -180,6 +180,14 @@ class TestAnyPractitionerAndRooms:
         e = engine(Calendar(plans=[plan()], rooms={1: rooms}), service=service)
         assert local_starts(e.free_slots(MONDAY, MONDAY))[0] == "09:00"
 
+    @pytest.mark.parametrize("busy_room", [7, 8])
+    def test_either_room_being_free_is_enough(self, busy_room):
+        service = ServiceSpec(duration=60 * MIN, needs_room=True)
+        rooms = {7: [], 8: [], busy_room: [Interval(at(MONDAY, 9), at(MONDAY, 12))]}
+        e = engine(Calendar(plans=[plan()], rooms={1: rooms}), service=service)
+        assert local_starts(e.free_slots(MONDAY, MONDAY))[0] == "09:00"
+        assert e.free_room(location_id=1, start=at(MONDAY, 9)) == 15 - busy_room
+
     def test_a_location_without_rooms_cannot_host_a_room_service(self):
         e = engine(Calendar(plans=[plan()]), service=ServiceSpec(duration=60 * MIN, needs_room=True))
         assert e.free_slots(MONDAY, MONDAY) == []
@@ -239,16 +247,24 @@ def _minutes(clock: time) -> int:
     return clock.hour * 60 + clock.minute
 
 
-@st.composite
-def scenarios(draw):
-    tz = draw(st.sampled_from(ZONES))
+def _week(draw) -> list[WeeklySpan]:
     spans = []
     for weekday in range(7):
         # Up to three separate spans a day, as the schedule model allows.
         edges = sorted(set(draw(st.lists(st.integers(0, 24 * 4 - 1), max_size=6))))
         for start, end in zip(edges[::2], edges[1::2]):
-            if end - start >= 1 and not (spans and spans[-1].weekday == weekday and start * 15 <= _minutes(spans[-1].end)):
-                spans.append(WeeklySpan(weekday, _clock(start * 15), _clock(end * 15)))
+            spans.append(WeeklySpan(weekday, _clock(start * 15), _clock(end * 15)))
+    return spans
+
+
+@st.composite
+def scenarios(draw):
+    tz = draw(st.sampled_from(ZONES))
+    first_week = _week(draw)
+    # A colleague with the same hours (the engine shares work between them)
+    # or hours of their own.
+    second_week = first_week if draw(st.booleans()) else _week(draw)
+
     def intervals(max_size):
         return draw(st.lists(
             st.tuples(st.integers(0, 8 * 24 * 12), st.integers(1, 48)).map(
@@ -256,8 +272,12 @@ def scenarios(draw):
             ),
             max_size=max_size,
         ))
+
+    needs_room = draw(st.booleans())
     service = ServiceSpec(
-        duration=draw(st.sampled_from([30, 45, 60, 90])) * MIN, buffer=draw(st.sampled_from([0, 10, 15])) * MIN
+        duration=draw(st.sampled_from([30, 45, 60, 90])) * MIN,
+        buffer=draw(st.sampled_from([0, 10, 15])) * MIN,
+        needs_room=needs_room,
     )
     rules = Rules(
         grid=draw(st.sampled_from([5, 10, 15, 30])) * MIN,
@@ -265,11 +285,13 @@ def scenarios(draw):
         horizon=draw(st.integers(1, 10)) * timedelta(days=1),
     )
     closure_day = draw(st.none() | st.integers(0, 6))
+    rooms = {1: {room: intervals(25) for room in range(draw(st.integers(1, 3)))}} if needs_room else {}
     calendar = Calendar(
-        plans=[WorkPlan(1, 1, tz, tuple(spans))],
-        appointments={1: intervals(15)},
-        time_off={1: intervals(3)},
+        plans=[WorkPlan(1, 1, tz, tuple(first_week)), WorkPlan(2, 1, tz, tuple(second_week))],
+        appointments={1: intervals(15), 2: intervals(15)},
+        time_off={1: intervals(3), 2: intervals(3)},
         closures={1: [] if closure_day is None else [(BASE.date() + timedelta(days=closure_day),) * 2]},
+        rooms=rooms,
     )
     now = BASE + draw(st.integers(-24, 72)) * HOUR
     return calendar, service, rules, now
@@ -281,41 +303,47 @@ def overlaps(a_start, a_end, b: Interval) -> bool:
 
 def oracle(calendar: Calendar, service: ServiceSpec, rules: Rules, now: datetime, first: date, last: date):
     """The rules spelled out naively, grid point by grid point."""
-    work = calendar.plans[0]
-    tz = work.time_zone
     expected = set()
-    day = first
-    while day <= last:
-        midnight = local_instant(day, time(0), tz)
-        next_midnight = local_instant(day + timedelta(days=1), time(0), tz)
-        closed = any(a <= day <= b for a, b in calendar.closures[1])
-        t = midnight
-        while t < next_midnight:
-            local = t.astimezone(tz)
-            on_grid = (local.hour * 60 + local.minute) % int(rules.grid / MIN) == 0
-            end = t + service.duration
-            inside = any(
-                span.weekday == day.weekday()
-                and local_instant(day, span.start, tz) <= t
-                and end <= local_instant(day, span.end, tz)
-                for span in work.spans
-            )
-            closed_now = closed or any(
-                a <= (end - timedelta(microseconds=1)).astimezone(tz).date() and (end - timedelta(microseconds=1)).astimezone(tz).date() <= b
-                for a, b in calendar.closures[1]
-            )
-            free = (
-                on_grid
-                and inside
-                and not closed_now
-                and now + rules.min_notice <= t <= now + rules.horizon
-                and not any(overlaps(t, end, i) for i in calendar.time_off[1])
-                and not any(overlaps(t, end + service.buffer, i) for i in calendar.appointments[1])
-            )
-            if free:
-                expected.add(t)
-            t += 5 * MIN
-        day += timedelta(days=1)
+    for work in calendar.plans:
+        who = work.practitioner_id
+        tz = work.time_zone
+        day = first
+        while day <= last:
+            midnight = local_instant(day, time(0), tz)
+            next_midnight = local_instant(day + timedelta(days=1), time(0), tz)
+            t = midnight
+            while t < next_midnight:
+                local = t.astimezone(tz)
+                on_grid = (local.hour * 60 + local.minute) % int(rules.grid / MIN) == 0
+                end = t + service.duration
+                held = end + service.buffer
+                inside = any(
+                    span.weekday == day.weekday()
+                    and local_instant(day, span.start, tz) <= t
+                    and end <= local_instant(day, span.end, tz)
+                    for span in work.spans
+                )
+                closed = any(
+                    overlaps(t, end, Interval(local_instant(a, time(0), tz), local_instant(b + timedelta(days=1), time(0), tz)))
+                    for a, b in calendar.closures[1]
+                )
+                room_free = not service.needs_room or any(
+                    not any(overlaps(t, held, busy) for busy in room)
+                    for room in calendar.rooms[1].values()
+                )
+                free = (
+                    on_grid
+                    and inside
+                    and not closed
+                    and room_free
+                    and now + rules.min_notice <= t <= now + rules.horizon
+                    and not any(overlaps(t, end, i) for i in calendar.time_off[who])
+                    and not any(overlaps(t, held, i) for i in calendar.appointments[who])
+                )
+                if free:
+                    expected.add((t, who))
+                t += 5 * MIN
+            day += timedelta(days=1)
     return expected
 
 
@@ -326,11 +354,18 @@ def test_slots_are_exactly_the_free_grid_points(scenario):
     e = Engine(calendar=calendar, service=service, now=now, rules=rules)
     first, last = BASE.date(), BASE.date() + timedelta(days=6)
     slots = e.free_slots(first, last)
-    starts = [slot.start for slot in slots]
-    assert len(starts) == len(set(starts))
+    keys = [(slot.start, slot.practitioner_id) for slot in slots]
+    assert keys == sorted(keys)
+    assert len(keys) == len(set(keys))
     for slot in slots:
+        who = slot.practitioner_id
         held = slot.end + service.buffer
-        assert not any(overlaps(slot.start, held, busy) for busy in calendar.appointments[1])
-        assert not any(overlaps(slot.start, slot.end, away) for away in calendar.time_off[1])
-        assert e.refusal(practitioner_id=1, start=slot.start) == (None, 1)
-    assert set(starts) == oracle(calendar, service, rules, now, first, last)
+        assert slot.end - slot.start == service.duration
+        assert not any(overlaps(slot.start, held, busy) for busy in calendar.appointments[who])
+        assert not any(overlaps(slot.start, slot.end, away) for away in calendar.time_off[who])
+        assert e.refusal(practitioner_id=who, start=slot.start) == (None, 1)
+        if service.needs_room:
+            room = e.free_room(location_id=1, start=slot.start)
+            assert room is not None
+            assert not any(overlaps(slot.start, held, busy) for busy in calendar.rooms[1][room])
+    assert set(keys) == oracle(calendar, service, rules, now, first, last)

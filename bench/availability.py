@@ -1,0 +1,164 @@
+"""Availability: time and queries of ``bookings.selectors.free_slots``.
+
+    .venv/bin/python bench/availability.py            # SQLite file (embedded default)
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/clinic .venv/bin/python bench/availability.py
+
+Builds a throw-away database (SQLite: var/bench-availability.sqlite3; on
+PostgreSQL: test_<name>), fills it, and for each case prints the median wall
+time of ``free_slots`` (fetch + engine), its query count, the median time of
+the bare fetch (the same querysets evaluated to rows by
+``fetch_calendar_rows``, with nothing built from them), and the ratio of the
+two. Target: ratio <= 2 in every case. A last column replays the captured
+SQL on a raw cursor, without Django's type conversion, for scale.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time as clock
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings.base")
+os.environ.setdefault("SECRET_KEY", "bench-only-" + "b" * 40)
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+RUNS = int(os.environ.get("BENCH_RUNS", "15"))
+FIRST_DAY = date.today() + timedelta(days=1)
+TARGET_RATIO = 2.0
+
+
+def build_database() -> None:
+    if connection.vendor == "sqlite":
+        path = ROOT / "var" / "bench-availability.sqlite3"
+        connection.settings_dict["TEST"]["NAME"] = str(path)
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+
+
+def make_team(size: int, tag: str):
+    from bookings.models import WorkingHours
+    from clinic.models import Location, Practitioner, Room, User
+    from treatments.models import Service
+
+    location = Location.objects.create(name=f"Bench studio {tag}", address="Chennai", time_zone="Asia/Kolkata")
+    Room.objects.bulk_create(Room(location=location, name=f"Room {n}") for n in range(3))
+    service = Service.objects.create(
+        name=f"Bench massage {tag}", slug=f"bench-massage-{tag}", category="back_massage", duration_minutes=60,
+        buffer_minutes=15, price=1500, description="Bench", requires_room=True,
+    )
+    filler = Service.objects.create(
+        name=f"Bench quick {tag}", slug=f"bench-quick-{tag}", category="acupressure", duration_minutes=15,
+        buffer_minutes=0, price=500, description="Bench", requires_room=False,
+    )
+    team = []
+    for n in range(size):
+        user = User.objects.create_user(f"bench-{tag}-{n}@example.test", "x")
+        practitioner = Practitioner.objects.create(user=user, display_name=f"Bench {tag} {n}")
+        practitioner.services.add(service, filler)
+        WorkingHours.objects.bulk_create(
+            WorkingHours(practitioner=practitioner, location=location, weekday=weekday, starts_at=start, ends_at=end)
+            for weekday in range(7)
+            for start, end in ((time(9), time(13)), (time(14), time(19)))
+        )
+        team.append(practitioner)
+    return location, service, filler, team
+
+
+def book_filler(location, filler, practitioners, per_practitioner: int, days: int, already: int = 0) -> None:
+    """Quarter-hour appointments on the grid, inside working hours, spread
+    evenly over the range, written directly (they are data, not the test)."""
+    from bookings.models import Appointment
+    from clinic.models import Client
+
+    client, _ = Client.objects.get_or_create(full_name="Bench client", phone="+919840000000")
+    tz = location.time_zone
+    quarters = [datetime.combine(date(2000, 1, 1), time(9)) + timedelta(minutes=15 * q) for q in range(40)]
+    quarters = [q.time() for q in quarters if not (13 <= q.hour < 14)]
+    rows = []
+    for practitioner in practitioners:
+        for n in range(already, already + per_practitioner):
+            day = FIRST_DAY + timedelta(days=n % days)
+            start = datetime.combine(day, quarters[(n // days) % len(quarters)], tzinfo=tz)
+            rows.append(Appointment(
+                client=client, practitioner=practitioner, service=filler, location=location, start=start,
+                end=start + timedelta(minutes=15), buffer_end=start + timedelta(minutes=15), price=500,
+                source="staff", status="confirmed",
+            ))
+    Appointment.objects.bulk_create(rows, batch_size=500)
+
+
+def median_seconds(call) -> float:
+    samples = []
+    for _ in range(RUNS):
+        started = clock.perf_counter()
+        call()
+        samples.append(clock.perf_counter() - started)
+    return statistics.median(samples)
+
+
+def bare_fetch(queries: list[dict]) -> None:
+    with connection.cursor() as cursor:
+        for query in queries:
+            cursor.execute(query["sql"]) if not query.get("params") else cursor.execute(query["sql"], query["params"])
+            cursor.fetchall()
+
+
+def measure(label: str, service, practitioner, days: int) -> tuple:
+    from bookings.selectors import fetch_calendar_rows, free_slots
+
+    arguments = {
+        "service": service,
+        "first_day": FIRST_DAY,
+        "last_day": FIRST_DAY + timedelta(days=days - 1),
+        "practitioner": practitioner,
+    }
+    free_slots(**arguments)  # warm caches and connections for every measurement
+    with CaptureQueriesContext(connection) as captured:
+        slots = free_slots(**arguments)
+    raw = [{"sql": q["sql"]} for q in captured.captured_queries]
+    total = median_seconds(lambda: free_slots(**arguments))
+    fetch = median_seconds(lambda: fetch_calendar_rows(**arguments))
+    raw_sql = median_seconds(lambda: bare_fetch(raw))
+    return label, total, len(raw), fetch, total / fetch, len(slots), raw_sql
+
+
+def main() -> int:
+    build_database()
+    vendor = connection.vendor
+    location, service, filler, (solo,) = make_team(1, "solo")
+    results = [measure("1 practitioner x 30 days, 0 appointments", service, solo, 30)]
+    book_filler(location, filler, [solo], 200, 30)
+    results.append(measure("1 practitioner x 30 days, 200 appointments", service, solo, 30))
+    book_filler(location, filler, [solo], 800, 30, already=200)
+    results.append(measure("1 practitioner x 30 days, 1000 appointments", service, solo, 30))
+
+    location, service, filler, team = make_team(10, "team")
+    results.append(measure("10 practitioners x 14 days, 0 appointments", service, None, 14))
+    book_filler(location, filler, team, 100, 14)
+    results.append(measure("10 practitioners x 14 days, 1000 appointments", service, None, 14))
+
+    print(f"availability benchmark on {vendor}, median of {RUNS} runs")
+    print(f"{'case':48} {'total ms':>9} {'queries':>7} {'fetch ms':>9} {'ratio':>6} {'slots':>6} {'raw SQL ms':>10}")
+    worst = 0.0
+    for label, total, queries, fetch, ratio, slots, raw_sql in results:
+        worst = max(worst, ratio)
+        print(f"{label:48} {total * 1000:9.2f} {queries:7d} {fetch * 1000:9.2f} {ratio:6.2f} {slots:6d}"
+              f" {raw_sql * 1000:10.2f}")
+    verdict = "meets" if worst <= TARGET_RATIO else "MISSES"
+    print(f"worst ratio {worst:.2f}: {verdict} the target of {TARGET_RATIO:.0f}")
+    connection.creation.destroy_test_db(connection.settings_dict["NAME"], verbosity=0)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
