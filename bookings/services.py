@@ -10,6 +10,7 @@ defence; their violation becomes the same ``slot_unavailable`` error.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -48,17 +49,30 @@ def _refusal_error(refusal: Refusal) -> BookingError:
     return BookingError(refusal.value, field="start", **params)
 
 
-def _is_overlap_violation(exc: IntegrityError) -> bool:
-    return getattr(exc.__cause__, "sqlstate", None) == EXCLUSION_VIOLATION
+@contextmanager
+def _claiming_time():
+    """One transaction for a write that takes time; the database's own
+    refusal of an overlap becomes the same error as the service's check."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) == EXCLUSION_VIOLATION:
+            raise BookingError("slot_unavailable", field="start") from exc
+        raise
+
+
+def _validate_start(start: datetime, now: datetime) -> None:
+    if timezone.is_naive(start):
+        raise BookingError("naive_start", field="start")
+    if start < now:
+        raise BookingError("in_the_past", field="start")
 
 
 def _validate_request(*, client, practitioner: Practitioner, service: Service, start: datetime, now: datetime) -> None:
     if client is None:
         raise BookingError("client_missing", field="client")
-    if timezone.is_naive(start):
-        raise BookingError("naive_start", field="start")
-    if start < now:
-        raise BookingError("in_the_past", field="start")
+    _validate_start(start, now)
     if not service.active:
         raise BookingError("service_inactive", field="service")
     if not practitioner.active:
@@ -128,29 +142,24 @@ def book_appointment(
     if source not in Source.values:
         raise ValueError(f"unknown booking source {source!r}")
     duration = timedelta(minutes=service.duration_minutes)
-    try:
-        with transaction.atomic():
-            location_id, room_id = _claim_slot(practitioner=practitioner, service=service, start=start, now=now)
-            appointment = Appointment.objects.create(
-                client=client,
-                practitioner=practitioner,
-                service=service,
-                location_id=location_id,
-                room_id=room_id,
-                start=start,
-                end=start + duration,
-                buffer_end=start + duration + timedelta(minutes=service.buffer_minutes),
-                price=service.price,
-                status=Status.PENDING if service.requires_approval else Status.CONFIRMED,
-                source=source,
-                notes_for_practitioner=notes,
-                created_by=actor,
-            )
-            _record(appointment, Action.BOOKED, actor=actor, at=now, source=source)
-    except IntegrityError as exc:
-        if _is_overlap_violation(exc):
-            raise BookingError("slot_unavailable", field="start") from exc
-        raise
+    with _claiming_time():
+        location_id, room_id = _claim_slot(practitioner=practitioner, service=service, start=start, now=now)
+        appointment = Appointment.objects.create(
+            client=client,
+            practitioner=practitioner,
+            service=service,
+            location_id=location_id,
+            room_id=room_id,
+            start=start,
+            end=start + duration,
+            buffer_end=start + duration + timedelta(minutes=service.buffer_minutes),
+            price=service.price,
+            status=Status.PENDING if service.requires_approval else Status.CONFIRMED,
+            source=source,
+            notes_for_practitioner=notes,
+            created_by=actor,
+        )
+        _record(appointment, Action.BOOKED, actor=actor, at=now, source=source)
     return appointment
 
 
@@ -160,44 +169,36 @@ def reschedule_appointment(
     """Move an appointment to a new start. The old time is released only if
     the new one is claimed; on any error nothing changes."""
     now = now or timezone.now()
-    if timezone.is_naive(start):
-        raise BookingError("naive_start", field="start")
-    if start < now:
-        raise BookingError("in_the_past", field="start")
-    try:
-        with transaction.atomic():
-            current = Appointment.objects.select_for_update().select_related("service", "practitioner").get(
-                pk=appointment.pk
+    _validate_start(start, now)
+    with _claiming_time():
+        current = Appointment.objects.select_for_update().select_related("service", "practitioner").get(
+            pk=appointment.pk
+        )
+        if current.status not in MOVABLE:
+            raise BookingError(
+                "illegal_transition", status=current.get_status_display().lower(), action="rescheduled"
             )
-            if current.status not in MOVABLE:
-                raise BookingError(
-                    "illegal_transition", status=current.get_status_display().lower(), action="rescheduled"
-                )
-            if current.start == start:
-                return current
-            location_id, room_id = _claim_slot(
-                practitioner=current.practitioner,
-                service=current.service,
-                start=start,
-                now=now,
-                ignore_appointment_id=current.pk,
-            )
-            previous = current.start
-            held = current.buffer_end - current.start
-            current.end = start + (current.end - current.start)
-            current.buffer_end = start + held
-            current.start = start
-            current.location_id = location_id
-            current.room_id = room_id
-            current.save(update_fields=["start", "end", "buffer_end", "location", "room", "updated_at"])
-            _record(
-                current, Action.RESCHEDULED, actor=actor, at=now, from_status=current.status,
-                previous_start=previous.isoformat(), new_start=start.isoformat(),
-            )
-    except IntegrityError as exc:
-        if _is_overlap_violation(exc):
-            raise BookingError("slot_unavailable", field="start") from exc
-        raise
+        if current.start == start:
+            return current
+        location_id, room_id = _claim_slot(
+            practitioner=current.practitioner,
+            service=current.service,
+            start=start,
+            now=now,
+            ignore_appointment_id=current.pk,
+        )
+        previous = current.start
+        held = current.buffer_end - current.start
+        current.end = start + (current.end - current.start)
+        current.buffer_end = start + held
+        current.start = start
+        current.location_id = location_id
+        current.room_id = room_id
+        current.save(update_fields=["start", "end", "buffer_end", "location", "room", "updated_at"])
+        _record(
+            current, Action.RESCHEDULED, actor=actor, at=now, from_status=current.status,
+            previous_start=previous.isoformat(), new_start=start.isoformat(),
+        )
     return current
 
 
