@@ -259,3 +259,23 @@ class AppointmentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class IdempotencyKey(models.Model):
+    """A booking request made with an ``Idempotency-Key`` header: replaying
+    the same key and body returns the stored response instead of booking
+    twice."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField()
+    response_body = models.JSONField()
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")]
+
+    def __str__(self) -> str:
+        return self.key

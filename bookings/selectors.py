@@ -9,11 +9,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from bookings.availability import Calendar, Engine, Interval, Rules, ServiceSpec, Slot, WeeklySpan, WorkPlan
 from bookings.models import Appointment, Closure, TimeOff, WorkingHours
 from clinic.models import Practitioner, Room
+from clinic.roles import is_front_desk
 from treatments.models import Service
 
 # Wider than any UTC offset, so every local day of the range is covered.
@@ -151,3 +153,12 @@ def free_slots(
     calendar = calendar_for(service=service, first_day=first_day, last_day=last_day, practitioner=practitioner)
     engine = Engine(calendar=calendar, service=service_spec(service), now=now or timezone.now(), rules=booking_rules())
     return engine.free_slots(first_day, last_day)
+
+
+def appointments_visible_to(user) -> QuerySet[Appointment]:
+    """The front desk sees every appointment; anyone else those they are the
+    client or the practitioner of. Related rows come along for listing."""
+    queryset = Appointment.objects.select_related("service", "practitioner", "client", "location", "room")
+    if is_front_desk(user):
+        return queryset.order_by("start", "pk")
+    return queryset.filter(Q(client__user=user) | Q(practitioner__user=user)).order_by("start", "pk")

@@ -163,6 +163,20 @@ def book_appointment(
     return appointment
 
 
+def first_free_practitioner(*, service: Service, start: datetime, now: datetime | None = None) -> Practitioner:
+    """Whoever offers ``service`` and is free at ``start`` ("anyone" on the
+    booking pages); the booking itself re-checks under its lock."""
+    _validate_start(start, now or timezone.now())
+    day = start.date()
+    calendar = calendar_for(service=service, first_day=day - timedelta(days=1), last_day=day + timedelta(days=1))
+    engine = Engine(calendar=calendar, service=service_spec(service), now=now or timezone.now(), rules=booking_rules())
+    for plan in sorted(calendar.plans, key=lambda plan: plan.practitioner_id):
+        refusal, _ = engine.refusal(practitioner_id=plan.practitioner_id, start=start)
+        if refusal is None:
+            return Practitioner.objects.get(pk=plan.practitioner_id)
+    raise BookingError("slot_unavailable", field="start")
+
+
 def reschedule_appointment(
     *, appointment: Appointment, start: datetime, actor=None, now: datetime | None = None
 ) -> Appointment:

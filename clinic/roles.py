@@ -25,6 +25,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "clinic.location": VIEW,
         "clinic.room": VIEW,
         **{f"treatments.{model}": VIEW for model in CATALOGUE},
+        "treatments.homecareassignment": VIEW,
         "bookings.appointment": EDIT,
         "bookings.appointmentevent": VIEW,
         "bookings.timeoff": EDIT,
@@ -37,6 +38,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "clinic.location": VIEW,
         "clinic.room": VIEW,
         **{f"treatments.{model}": VIEW for model in CATALOGUE},
+        "treatments.homecareassignment": EDIT,
         "bookings.appointment": VIEW,
         **{f"bookings.{model}": VIEW for model in SCHEDULE},
     },
@@ -47,6 +49,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "clinic.location": FULL,
         "clinic.room": FULL,
         **{f"treatments.{model}": FULL for model in CATALOGUE},
+        "treatments.homecareassignment": FULL,
         "bookings.appointment": EDIT,
         "bookings.appointmentevent": VIEW,
         **{f"bookings.{model}": FULL for model in SCHEDULE},
@@ -89,3 +92,19 @@ def sync_roles(apps) -> None:
                     raise LookupError(f"Role {role!r} names a missing permission {app_label}.{codename}") from exc
         group, _ = Group.objects.get_or_create(name=role)
         group.permissions.set(wanted)
+
+
+def role_names(user) -> frozenset[str]:
+    """The staff roles a user holds, looked up once per user object."""
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    cached = getattr(user, "_clinic_roles", None)
+    if cached is None:
+        cached = frozenset(user.groups.values_list("name", flat=True))
+        user._clinic_roles = cached
+    return cached
+
+
+def is_front_desk(user) -> bool:
+    """Receptionists and managers see and handle every client's bookings."""
+    return bool(getattr(user, "is_superuser", False)) or bool(role_names(user) & {RECEPTIONIST, MANAGER})

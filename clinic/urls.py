@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from clinic.health import healthz
 
@@ -10,4 +10,5 @@ admin.site.index_title = "Staff panel"
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include(("clinic.api_urls", "api"), namespace="api")),
 ]

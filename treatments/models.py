@@ -212,3 +212,30 @@ class HomeCareStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.routine} — step {self.position}"
+
+
+class HomeCareAssignment(models.Model):
+    """A routine a therapist gave a client to do at home."""
+
+    client = models.ForeignKey("clinic.Client", on_delete=models.CASCADE, related_name="home_care")
+    routine = models.ForeignKey(HomeCareRoutine, on_delete=models.PROTECT, related_name="assignments")
+    assigned_by = models.ForeignKey(
+        "clinic.Practitioner", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    assigned_on = models.DateField()
+    note = models.TextField(blank=True, help_text=_("Personal advice shown to the client with the routine."))
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-assigned_on", "routine__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "routine"],
+                condition=Q(active=True),
+                name="home_care_one_active_per_routine",
+                violation_error_message=_("This routine is already assigned to the client."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.routine} for {self.client}"

@@ -21,3 +21,5 @@ WHITENOISE_USE_FINDERS = True
 # meet SQLite's real locking (WAL, IMMEDIATE transactions, busy timeout).
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}  # noqa: F405
+
+ALLOWED_HOSTS = ["testserver", "localhost"]

@@ -1,0 +1,317 @@
+"""API for availability and appointments. Views check the shape of the
+input, call one function of ``bookings.services`` and render the result."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import django_filters
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from bookings import idempotency, selectors, services
+from bookings.errors import BookingError
+from bookings.models import Appointment, AppointmentStatus, Source
+from clinic.models import Client, Location, Practitioner
+from clinic.rest import error_body, error_responses
+from clinic.roles import is_front_desk
+from treatments.models import Service
+
+MAX_AVAILABILITY_DAYS = 31
+
+
+def local_iso(moment: datetime, zone) -> str:
+    return timezone.localtime(moment, zone).isoformat()
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """A date-time that must carry its UTC offset: a phone and the clinic may
+    sit in different zones, so a bare wall time would be ambiguous."""
+
+    default_error_messages = {"naive": "Give the time with its UTC offset, e.g. 2026-12-08T10:00:00+05:30."}
+
+    def to_internal_value(self, value):
+        if isinstance(value, str):
+            parsed = parse_datetime(value.strip())
+            if parsed is not None and timezone.is_naive(parsed):
+                self.fail("naive")
+        return super().to_internal_value(value)
+
+
+# -- availability ------------------------------------------------------------
+
+
+class AvailabilityQuery(serializers.Serializer):
+    service = serializers.PrimaryKeyRelatedField(queryset=Service.objects.active())
+    start = serializers.DateField(help_text="First local date, YYYY-MM-DD.")
+    end = serializers.DateField(help_text="Last local date, inclusive; at most 31 days after start.")
+    practitioner = serializers.PrimaryKeyRelatedField(
+        queryset=Practitioner.objects.filter(active=True), required=False, help_text="Leave out for anyone."
+    )
+
+    def validate(self, data):
+        if data["end"] < data["start"]:
+            raise ValidationError({"end": [BookingError("invalid_range").message]})
+        if (data["end"] - data["start"]).days >= MAX_AVAILABILITY_DAYS:
+            raise ValidationError({"end": [BookingError("range_too_long", days=MAX_AVAILABILITY_DAYS).message]})
+        return data
+
+
+class SlotSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    practitioner = serializers.IntegerField()
+    location = serializers.IntegerField()
+
+
+class AvailabilitySerializer(serializers.Serializer):
+    slots = SlotSerializer(many=True)
+
+
+@extend_schema(
+    tags=["booking"],
+    parameters=[AvailabilityQuery],
+    responses={200: AvailabilitySerializer, **error_responses(400, 429)},
+)
+class AvailabilityView(APIView):
+    """Free start times for a service between two local dates."""
+
+    permission_classes = [AllowAny]
+
+    def get(self, request):
+        query = AvailabilityQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        slots = selectors.free_slots(
+            service=data["service"], first_day=data["start"], last_day=data["end"],
+            practitioner=data.get("practitioner"),
+        )
+        zones = dict(Location.objects.filter(pk__in={slot.location_id for slot in slots}).values_list("pk", "time_zone"))
+        return Response({
+            "slots": [
+                {
+                    "start": local_iso(slot.start, zones[slot.location_id]),
+                    "end": local_iso(slot.end, zones[slot.location_id]),
+                    "practitioner": slot.practitioner_id,
+                    "location": slot.location_id,
+                }
+                for slot in slots
+            ]
+        })
+
+
+# -- appointments -------------------------------------------------------------
+
+
+class AppointmentSerializer(serializers.ModelSerializer):
+    start = serializers.SerializerMethodField()
+    end = serializers.SerializerMethodField()
+    service_name = serializers.CharField(source="service.name", read_only=True)
+    practitioner_name = serializers.CharField(source="practitioner.display_name", read_only=True)
+    client_name = serializers.CharField(source="client.full_name", read_only=True)
+    location_name = serializers.CharField(source="location.name", read_only=True)
+    time_zone = serializers.CharField(source="location.time_zone", read_only=True)
+    room = serializers.CharField(source="room.name", default=None, read_only=True, allow_null=True)
+    currency = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Appointment
+        fields = [
+            "id", "status", "start", "end", "service", "service_name", "practitioner", "practitioner_name",
+            "client", "client_name", "location", "location_name", "time_zone", "room", "price", "currency",
+            "source", "notes_for_practitioner", "late_cancellation", "cancellation_reason", "created_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_start(self, appointment: Appointment) -> str:
+        return local_iso(appointment.start, appointment.location.time_zone)
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_end(self, appointment: Appointment) -> str:
+        return local_iso(appointment.end, appointment.location.time_zone)
+
+    def get_currency(self, appointment: Appointment) -> str:
+        from django.conf import settings
+
+        return settings.CLINIC_CURRENCY
+
+
+class BookingRequest(serializers.Serializer):
+    service = serializers.PrimaryKeyRelatedField(queryset=Service.objects.all())
+    practitioner = serializers.PrimaryKeyRelatedField(
+        queryset=Practitioner.objects.all(), required=False, allow_null=True,
+        help_text="Leave out or null to take whoever is free at that time.",
+    )
+    start = AwareDateTimeField()
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    client = serializers.PrimaryKeyRelatedField(
+        queryset=Client.objects.all(), required=False,
+        help_text="Front-desk staff only: the client the booking is for.",
+    )
+
+
+class CancelRequest(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
+
+
+class RescheduleRequest(serializers.Serializer):
+    start = AwareDateTimeField()
+
+
+class AppointmentFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=AppointmentStatus.choices)
+    upcoming = django_filters.BooleanFilter(method="filter_upcoming", help_text="true: not yet started.")
+
+    class Meta:
+        model = Appointment
+        fields = ["status", "upcoming"]
+
+    def filter_upcoming(self, queryset, name, value):
+        now = timezone.now()
+        return queryset.filter(start__gte=now) if value else queryset.filter(start__lt=now)
+
+
+ACTION_ERRORS = error_responses(400, 401, 403, 404, 409)
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: AppointmentSerializer(many=True), **error_responses(400, 401)}),
+    retrieve=extend_schema(responses={200: AppointmentSerializer, **error_responses(401, 404)}),
+)
+@extend_schema(tags=["appointments"])
+class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Clients see their own appointments, practitioners those assigned to
+    them, the front desk everyone's. What a caller may not see is a 404."""
+
+    serializer_class = AppointmentSerializer
+    permission_classes = [IsAuthenticated]
+    filterset_class = AppointmentFilter
+
+    queryset = Appointment.objects.none()  # for the schema; requests use get_queryset
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
+        return selectors.appointments_visible_to(self.request.user)
+
+    # -- booking ----------------------------------------------------------
+
+    @extend_schema(
+        request=BookingRequest,
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+                                     description="Replaying the same key and body returns the first answer.")],
+        responses={201: AppointmentSerializer, **error_responses(400, 401, 403, 409, 429)},
+    )
+    def create(self, request):
+        user = request.user
+        desk = is_front_desk(user)
+        if not desk and not Client.objects.filter(user=user).exists():
+            raise PermissionDenied("Only clients and front-desk staff can book.")
+        form = BookingRequest(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        if desk:
+            if "client" not in data:
+                raise ValidationError({"client": ["Choose the client the booking is for."]})
+            client = data["client"]
+        else:
+            client = user.client
+        key = request.headers.get("Idempotency-Key", "").strip() or None
+        if key and len(key) > idempotency.MAX_KEY_LENGTH:
+            raise ValidationError({"Idempotency-Key": [f"Use at most {idempotency.MAX_KEY_LENGTH} characters."]})
+        source = Source.STAFF if desk else Source.APP
+
+        def book():
+            practitioner = data.get("practitioner") or services.first_free_practitioner(
+                service=data["service"], start=data["start"]
+            )
+            return services.book_appointment(
+                client=client, practitioner=practitioner, service=data["service"], start=data["start"],
+                source=source, actor=user, notes=data["notes"],
+            )
+
+        payload = {
+            "service": data["service"].pk,
+            "practitioner": data["practitioner"].pk if data.get("practitioner") else None,
+            "start": data["start"].isoformat(),
+            "notes": data["notes"],
+            "client": client.pk,
+        }
+        try:
+            outcome = idempotency.book_once(
+                user=user, key=key, payload=payload, book=book,
+                render=lambda appointment: AppointmentSerializer(self._reload(appointment)).data,
+            )
+        except idempotency.KeyReused:
+            return Response(
+                error_body("idempotency_key_reused", "This Idempotency-Key was used for a different booking."),
+                status=status.HTTP_409_CONFLICT,
+            )
+        headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
+        return Response(outcome.body, status=outcome.status, headers=headers)
+
+    def _reload(self, appointment: Appointment) -> Appointment:
+        return selectors.appointments_visible_to(self.request.user).get(pk=appointment.pk)
+
+    # -- changes ----------------------------------------------------------
+
+    def _respond(self, appointment: Appointment) -> Response:
+        return Response(AppointmentSerializer(self._reload(appointment)).data)
+
+    def _may_handle(self, appointment: Appointment, *, clients_too: bool) -> None:
+        user = self.request.user
+        if is_front_desk(user) or appointment.practitioner.user_id == user.pk:
+            return
+        if clients_too and appointment.client.user_id == user.pk:
+            return
+        raise PermissionDenied("You cannot change this appointment.")
+
+    @extend_schema(request=CancelRequest, responses={200: AppointmentSerializer, **ACTION_ERRORS})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        appointment = self.get_object()
+        self._may_handle(appointment, clients_too=True)
+        form = CancelRequest(data=request.data)
+        form.is_valid(raise_exception=True)
+        return self._respond(services.cancel_appointment(
+            appointment=appointment, actor=request.user, reason=form.validated_data["reason"]))
+
+    @extend_schema(request=RescheduleRequest, responses={200: AppointmentSerializer, **ACTION_ERRORS})
+    @action(detail=True, methods=["post"])
+    def reschedule(self, request, pk=None):
+        appointment = self.get_object()
+        self._may_handle(appointment, clients_too=True)
+        form = RescheduleRequest(data=request.data)
+        form.is_valid(raise_exception=True)
+        return self._respond(services.reschedule_appointment(
+            appointment=appointment, start=form.validated_data["start"], actor=request.user))
+
+    @extend_schema(request=None, responses={200: AppointmentSerializer, **ACTION_ERRORS})
+    @action(detail=True, methods=["post"], url_path="check-in")
+    def check_in(self, request, pk=None):
+        appointment = self.get_object()
+        self._may_handle(appointment, clients_too=False)
+        return self._respond(services.check_in(appointment=appointment, actor=request.user))
+
+    @extend_schema(request=None, responses={200: AppointmentSerializer, **ACTION_ERRORS})
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        appointment = self.get_object()
+        self._may_handle(appointment, clients_too=False)
+        return self._respond(services.complete(appointment=appointment, actor=request.user))
+
+    @extend_schema(request=None, responses={200: AppointmentSerializer, **ACTION_ERRORS})
+    @action(detail=True, methods=["post"], url_path="no-show")
+    def no_show(self, request, pk=None):
+        appointment = self.get_object()
+        self._may_handle(appointment, clients_too=False)
+        return self._respond(services.mark_no_show(appointment=appointment, actor=request.user))

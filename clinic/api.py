@@ -1,0 +1,148 @@
+"""API for people: sign-up, sign-in, the caller's profile, practitioners."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Prefetch
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema, inline_serializer
+from phonenumber_field.serializerfields import PhoneNumberField
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+
+from clinic import services
+from clinic.models import Client, Practitioner
+from treatments.models import Service
+from clinic.rest import as_api_error, error_responses
+
+
+class ClientProfileSerializer(serializers.ModelSerializer):
+    phone = PhoneNumberField(required=False, allow_blank=True)
+    emergency_contact_phone = PhoneNumberField(required=False, allow_blank=True)
+
+    class Meta:
+        model = Client
+        fields = [
+            "id",
+            "full_name",
+            "email",
+            "phone",
+            "date_of_birth",
+            "preferred_language",
+            "email_reminders",
+            "sms_reminders",
+            "emergency_contact_name",
+            "emergency_contact_phone",
+        ]
+        read_only_fields = ["id", "email"]
+
+
+class RegistrationSerializer(serializers.Serializer):
+    full_name = serializers.CharField(max_length=150)
+    email = serializers.EmailField(max_length=254)
+    phone = PhoneNumberField(required=False, allow_blank=True, default="")
+    password = serializers.CharField(write_only=True, trim_whitespace=False, style={"input_type": "password"})
+    preferred_language = serializers.ChoiceField(Client.Language.choices, required=False)
+    email_reminders = serializers.BooleanField(required=False)
+    sms_reminders = serializers.BooleanField(required=False)
+
+
+def client_of(user) -> Client:
+    """The caller's client record, or a 404 for a login without one."""
+    try:
+        return user.client
+    except Client.DoesNotExist:
+        raise NotFound("This login has no client profile.") from None
+
+
+@extend_schema(tags=["auth"], responses={201: ClientProfileSerializer, **error_responses(400, 429)})
+class RegisterView(generics.GenericAPIView):
+    """A client signs up; the response is their new profile."""
+
+    serializer_class = RegistrationSerializer
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_scope = "auth"
+
+    def post(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data["phone"] = str(data.get("phone") or "")
+        try:
+            client = services.register_client(**data)
+        except DjangoValidationError as error:
+            raise as_api_error(error) from error
+        return Response(ClientProfileSerializer(client).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["auth"], responses={200: inline_serializer("TokenPair", {
+    "access": serializers.CharField(), "refresh": serializers.CharField()}), **error_responses(400, 401, 429)})
+class TokenView(TokenObtainPairView):
+    """Exchange email and password for an access and a refresh token."""
+
+    throttle_scope = "auth"
+
+
+@extend_schema(tags=["auth"], responses={200: inline_serializer("AccessToken", {
+    "access": serializers.CharField()}), **error_responses(400, 401, 429)})
+class RefreshView(TokenRefreshView):
+    throttle_scope = "auth"
+
+
+@extend_schema(tags=["me"], responses={200: ClientProfileSerializer, **error_responses(400, 401, 404)})
+class MeView(generics.GenericAPIView):
+    """The caller's client profile: contact details and reminder consents."""
+
+    serializer_class = ClientProfileSerializer
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request):
+        return Response(self.get_serializer(client_of(request.user)).data)
+
+    def patch(self, request):
+        client = client_of(request.user)
+        serializer = self.get_serializer(client, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        changes = {
+            name: str(value) if name.endswith("phone") and value is not None else value
+            for name, value in serializer.validated_data.items()
+        }
+        try:
+            client = services.update_client_profile(client=client, **changes)
+        except DjangoValidationError as error:
+            raise as_api_error(error) from error
+        return Response(self.get_serializer(client).data)
+
+
+class PractitionerSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="display_name")
+    services = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Practitioner
+        fields = ["id", "name", "bio", "services"]
+
+
+class PractitionerFilter(django_filters.FilterSet):
+    service = django_filters.NumberFilter(field_name="services", help_text="Only those who offer this service id.")
+
+    class Meta:
+        model = Practitioner
+        fields = ["service"]
+
+
+@extend_schema(tags=["catalogue"], responses={200: PractitionerSerializer(many=True), **error_responses(400, 429)})
+class PractitionerList(generics.ListAPIView):
+    """Practitioners taking bookings, with the services each offers."""
+
+    serializer_class = PractitionerSerializer
+    permission_classes = [AllowAny]
+    filterset_class = PractitionerFilter
+
+    def get_queryset(self):
+        offered = Prefetch("services", queryset=Service.objects.filter(active=True).order_by("pk"))
+        return Practitioner.objects.filter(active=True).prefetch_related(offered).order_by("display_name", "pk").distinct()

@@ -1,0 +1,66 @@
+"""Writes to people: a client signing up, a client changing their details."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model, password_validation
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from clinic.models import Client
+
+PROFILE_FIELDS = frozenset({
+    "full_name",
+    "phone",
+    "date_of_birth",
+    "preferred_language",
+    "email_reminders",
+    "sms_reminders",
+    "emergency_contact_name",
+    "emergency_contact_phone",
+})
+EMAIL_TAKEN = "An account with this email address already exists."
+
+
+def register_client(*, full_name: str, email: str, phone: str, password: str, **profile) -> Client:
+    """Create a login and its client record together, or neither.
+
+    Raises ``ValidationError`` with field messages: the password fails the
+    password rules, the email is taken, or the profile breaks a constraint.
+    """
+    User = get_user_model()
+    email = User.objects.normalize_email(email).strip().lower()
+    unknown = set(profile) - PROFILE_FIELDS
+    if unknown:
+        raise ValueError(f"not profile fields: {sorted(unknown)}")
+    user = User(email=email)
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as error:
+        raise ValidationError({"password": error.messages}) from error
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": [EMAIL_TAKEN]})
+    client = Client(full_name=full_name, email=email, phone=phone, **profile)
+    client.full_clean(exclude=["user"])
+    try:
+        with transaction.atomic():
+            user.set_password(password)
+            user.save()
+            client.user = user
+            client.save()
+    except IntegrityError as error:  # a sign-up with the same email won the race
+        raise ValidationError({"email": [EMAIL_TAKEN]}) from error
+    return client
+
+
+def update_client_profile(*, client: Client, **changes) -> Client:
+    """Change the client's own details; the email stays the login's."""
+    unknown = set(changes) - PROFILE_FIELDS
+    if unknown:
+        raise ValueError(f"not profile fields: {sorted(unknown)}")
+    with transaction.atomic():
+        locked = Client.objects.select_for_update().get(pk=client.pk)
+        for name, value in changes.items():
+            setattr(locked, name, value)
+        locked.full_clean(exclude=["user"])
+        locked.save()
+    return locked
