@@ -40,7 +40,10 @@ class AwareDateTimeField(serializers.DateTimeField):
 
     def to_internal_value(self, value):
         if isinstance(value, str):
-            parsed = parse_datetime(value.strip())
+            try:
+                parsed = parse_datetime(value.strip())
+            except ValueError:  # well-formed but impossible, e.g. minute 99
+                self.fail("invalid", format="YYYY-MM-DDThh:mm[:ss]±hh:mm")
             if parsed is not None and timezone.is_naive(parsed):
                 self.fail("naive")
         return super().to_internal_value(value)
@@ -184,10 +187,13 @@ ACTION_ERRORS = error_responses(400, 401, 403, 404, 409)
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: AppointmentSerializer(many=True), **error_responses(400, 401)}),
+    list=extend_schema(responses={200: AppointmentSerializer(many=True), **error_responses(400, 401, 404)}),
     retrieve=extend_schema(responses={200: AppointmentSerializer, **error_responses(401, 404)}),
 )
-@extend_schema(tags=["appointments"])
+@extend_schema(
+    tags=["appointments"],
+    parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH, description="The appointment's id.")],
+)
 class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Clients see their own appointments, practitioners those assigned to
     them, the front desk everyone's. What a caller may not see is a 404."""
@@ -195,6 +201,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     serializer_class = AppointmentSerializer
     permission_classes = [IsAuthenticated]
     filterset_class = AppointmentFilter
+    lookup_value_regex = r"[0-9]+"
 
     queryset = Appointment.objects.none()  # for the schema; requests use get_queryset
 

@@ -128,14 +128,16 @@ class PractitionerSerializer(serializers.ModelSerializer):
 
 
 class PractitionerFilter(django_filters.FilterSet):
-    service = django_filters.NumberFilter(field_name="services", help_text="Only those who offer this service id.")
+    service = django_filters.ModelChoiceFilter(
+        field_name="services", queryset=Service.objects.all(), help_text="Only those who offer this service id."
+    )
 
     class Meta:
         model = Practitioner
         fields = ["service"]
 
 
-@extend_schema(tags=["catalogue"], responses={200: PractitionerSerializer(many=True), **error_responses(400, 429)})
+@extend_schema(tags=["catalogue"], responses={200: PractitionerSerializer(many=True), **error_responses(400, 404, 429)})
 class PractitionerList(generics.ListAPIView):
     """Practitioners taking bookings, with the services each offers."""
 

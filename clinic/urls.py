@@ -12,3 +12,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(("clinic.api_urls", "api"), namespace="api")),
 ]
+
+handler404 = "clinic.views.not_found"
+handler500 = "clinic.views.server_error"

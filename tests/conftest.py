@@ -15,6 +15,7 @@ from django.contrib.auth.models import Group
 
 from clinic import roles
 from tests.clinic.factories import ClientFactory, PractitionerFactory, UserFactory
+from tests.scenario import Studio, build_studio
 
 
 def _unreachable_services() -> list[str]:
@@ -99,3 +100,18 @@ def client_user(db):
 def outsider(db):
     """A signed-in user with no role and no client record."""
     return UserFactory()
+
+
+@pytest.fixture
+def studio(db) -> Studio:
+    """A studio with one room, two practitioners and two clients."""
+    return build_studio()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttle counters must not leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

@@ -45,7 +45,7 @@ class ServiceFilter(django_filters.FilterSet):
         fields = ["category"]
 
 
-@extend_schema(tags=["catalogue"], responses={200: ServiceSerializer(many=True), **error_responses(400, 429)})
+@extend_schema(tags=["catalogue"], responses={200: ServiceSerializer(many=True), **error_responses(400, 404, 429)})
 class ServiceList(generics.ListAPIView):
     """Treatments that can be booked."""
 

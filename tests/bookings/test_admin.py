@@ -13,7 +13,7 @@ from django.utils import timezone
 from bookings import services
 from bookings.models import Appointment, AppointmentStatus, Source, WorkingHours
 from clinic import roles
-from tests.bookings.conftest import NOW, TUESDAY, local
+from tests.scenario import NOW, TUESDAY, local
 
 pytestmark = pytest.mark.django_db
 

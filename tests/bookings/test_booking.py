@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from bookings import services
 from bookings.errors import BookingError
 from bookings.models import Appointment, AppointmentEvent, AppointmentStatus, Source
-from tests.bookings.conftest import MONDAY, NOW, TUESDAY, local
+from tests.scenario import MONDAY, NOW, TUESDAY, local
 from tests.bookings.factories import ClosureFactory, TimeOffFactory
 from tests.clinic.factories import RoomFactory
 

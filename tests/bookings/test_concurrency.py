@@ -17,7 +17,7 @@ from django.db import connections
 from bookings import services
 from bookings.errors import BookingError
 from bookings.models import Appointment, Source
-from tests.bookings.conftest import NOW, TUESDAY, local
+from tests.scenario import NOW, TUESDAY, local
 from tests.clinic.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -8,7 +8,7 @@ import pytest
 
 from bookings import selectors
 from bookings.models import Appointment, Source
-from tests.bookings.conftest import MONDAY, NOW, give_hours, local
+from tests.scenario import MONDAY, NOW, give_hours, local
 from tests.bookings.factories import ClosureFactory, TimeOffFactory
 from tests.clinic.factories import ClientFactory, PractitionerFactory
 

@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from clinic.models import Client, Location, Practitioner, Room
 from tests.bookings.factories import WorkingHoursFactory
 from tests.clinic.factories import ClientFactory, LocationFactory, PractitionerFactory, RoomFactory
@@ -51,8 +49,7 @@ class Studio:
         return practitioner
 
 
-@pytest.fixture
-def studio(db) -> Studio:
+def build_studio() -> Studio:
     location = LocationFactory(name="Chennai studio", time_zone="Asia/Kolkata")
     room = RoomFactory(location=location, name="Room 1")
     service = ServiceFactory(duration_minutes=60, buffer_minutes=15, requires_room=True)
@@ -63,3 +60,10 @@ def studio(db) -> Studio:
         give_hours(practitioner, location)
         practitioners.append(practitioner)
     return Studio(location, room, service, *practitioners, ClientFactory(), ClientFactory())
+
+
+def next_tuesday() -> date:
+    """A Tuesday at least a week ahead of the real today, for tests that go
+    through the API, where the clock is not ours to fix."""
+    today = date.today()
+    return today + timedelta(days=7 + (1 - today.weekday()) % 7)
