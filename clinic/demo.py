@@ -16,7 +16,7 @@ from bookings.selectors import free_slots
 from bookings.services import book_appointment
 from clinic import roles
 from clinic.models import Client, Location, Practitioner, Room
-from treatments.models import Service
+from treatments.models import HomeCareAssignment, HomeCareRoutine, Service
 
 DEMO_PASSWORD = "demo-clinic-2026"
 MANAGER_EMAIL = "manager@demo.clinic"
@@ -44,10 +44,14 @@ CLIENTS = [
 ]
 
 
+CLIENT_EMAIL = "lakshmi@example.com"
+
+
 @dataclass(frozen=True)
 class DemoLogins:
     manager: str
     receptionist: str
+    client: str
     password: str
 
 
@@ -100,8 +104,31 @@ def load_demo() -> DemoLogins:
                 "sms_reminders": sms_reminders,
             },
         )
+    _demo_client_login()
     _demo_appointments()
-    return DemoLogins(manager=MANAGER_EMAIL, receptionist=RECEPTIONIST_EMAIL, password=DEMO_PASSWORD)
+    return DemoLogins(
+        manager=MANAGER_EMAIL, receptionist=RECEPTIONIST_EMAIL, client=CLIENT_EMAIL, password=DEMO_PASSWORD
+    )
+
+
+def _demo_client_login() -> None:
+    """A client who uses the app, with a home-care routine from her therapist."""
+    client = Client.objects.get(email=CLIENT_EMAIL)
+    if client.user is None:
+        User = get_user_model()
+        user = User.objects.filter(email=CLIENT_EMAIL).first() or User.objects.create_user(CLIENT_EMAIL, DEMO_PASSWORD)
+        client.user = user
+        client.save(update_fields=["user"])
+    HomeCareAssignment.objects.get_or_create(
+        client=client,
+        routine=HomeCareRoutine.objects.get(slug="hands-upper-back-points"),
+        active=True,
+        defaults={
+            "assigned_by": Practitioner.objects.get(user__email="meena@demo.clinic"),
+            "assigned_on": timezone.localdate(),
+            "note": "Gently, on the tight spot beside the left shoulder blade.",
+        },
+    )
 
 
 def _demo_calendar(location: Location) -> None:

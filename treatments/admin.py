@@ -4,7 +4,7 @@ from django.db import models
 from django.utils.formats import number_format
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import AcupressurePoint, HomeCareRoutine, HomeCareStep, Service, Technique
+from .models import AcupressurePoint, HomeCareAssignment, HomeCareRoutine, HomeCareStep, Service, Technique
 
 
 @admin.register(Service)
@@ -56,3 +56,13 @@ class HomeCareStepAdmin(admin.ModelAdmin):
     list_filter = ["routine"]
     search_fields = ["instruction", "routine__name"]
     list_select_related = ["routine"]
+
+
+@admin.register(HomeCareAssignment)
+class HomeCareAssignmentAdmin(admin.ModelAdmin):
+    list_display = ["client", "routine", "assigned_by", "assigned_on", "active"]
+    list_filter = ["active", "routine", "assigned_by"]
+    search_fields = ["client__full_name", "client__phone", "routine__name", "note"]
+    autocomplete_fields = ["client"]
+    date_hierarchy = "assigned_on"
+    list_select_related = ["client", "routine", "assigned_by"]

@@ -267,3 +267,25 @@ def test_malformed_json_is_a_400(db):
     response = APIClient().post("/api/v1/auth/register/", "{not json", content_type="application/json")
     assert response.status_code == 400
     assert response.json()["code"] == "parse_error"
+
+
+def test_an_api_booking_shows_at_once_in_the_staff_panel(client, studio, people, manager):
+    response = api_as(people["client_a"]).post("/api/v1/appointments/", {
+        "service": studio.service.pk, "start": local(next_tuesday(), 11).isoformat()}, format="json")
+    assert response.status_code == 201
+    client.force_login(manager)
+    page = client.get("/admin/bookings/appointment/")
+    assert [a.pk for a in page.context["cl"].result_list] == [response.json()["id"]]
+
+
+def test_the_demo_client_signs_in_and_sees_her_home_care(db):
+    from clinic.demo import CLIENT_EMAIL, DEMO_PASSWORD, load_demo
+
+    load_demo()
+    api = APIClient()
+    tokens = api.post("/api/v1/auth/token/", {"email": CLIENT_EMAIL, "password": DEMO_PASSWORD}, format="json").json()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+    plan = api.get("/api/v1/me/home-care/").json()["results"]
+    assert [item["equipment"] for item in plan] == ["hands"]
+    assert [step["position"] for step in plan[0]["steps"]] == [1, 2, 3, 4]
+    assert "doctor" in plan[0]["safety_note"]
