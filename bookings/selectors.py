@@ -97,7 +97,7 @@ def fetch_calendar_rows(
     )
     if service.requires_room:
         rows.rooms = list(
-            Room.objects.filter(location_id__in=location_ids, active=True).values_list("id", "location_id")
+            Room.objects.filter(location_id__in=location_ids, active=True).order_by("pk").values_list("id", "location_id")
         )
         rows.room_appointments = list(
             booked.filter(room_id__in=[room_id for room_id, _ in rows.rooms]).values_list(
