@@ -25,18 +25,7 @@ class ClientProfileSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Client
-        fields = [
-            "id",
-            "full_name",
-            "email",
-            "phone",
-            "date_of_birth",
-            "preferred_language",
-            "email_reminders",
-            "sms_reminders",
-            "emergency_contact_name",
-            "emergency_contact_phone",
-        ]
+        fields = ["id", "email", *services.PROFILE_FIELDS]
         read_only_fields = ["id", "email"]
 
 

@@ -8,7 +8,8 @@ from django.db import IntegrityError, transaction
 
 from clinic.models import Client
 
-PROFILE_FIELDS = frozenset({
+# What a client may change about themselves (the email is the login's).
+PROFILE_FIELDS = (
     "full_name",
     "phone",
     "date_of_birth",
@@ -17,7 +18,7 @@ PROFILE_FIELDS = frozenset({
     "sms_reminders",
     "emergency_contact_name",
     "emergency_contact_phone",
-})
+)
 EMAIL_TAKEN = "An account with this email address already exists."
 
 
