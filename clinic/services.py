@@ -30,7 +30,7 @@ def register_client(*, full_name: str, email: str, phone: str, password: str, **
     """
     User = get_user_model()
     email = User.objects.normalize_email(email).strip().lower()
-    unknown = set(profile) - PROFILE_FIELDS
+    unknown = set(profile) - set(PROFILE_FIELDS)
     if unknown:
         raise ValueError(f"not profile fields: {sorted(unknown)}")
     user = User(email=email)
@@ -55,7 +55,7 @@ def register_client(*, full_name: str, email: str, phone: str, password: str, **
 
 def update_client_profile(*, client: Client, **changes) -> Client:
     """Change the client's own details; the email stays the login's."""
-    unknown = set(changes) - PROFILE_FIELDS
+    unknown = set(changes) - set(PROFILE_FIELDS)
     if unknown:
         raise ValueError(f"not profile fields: {sorted(unknown)}")
     with transaction.atomic():
