@@ -289,3 +289,14 @@ def test_the_demo_client_signs_in_and_sees_her_home_care(db):
     assert [item["equipment"] for item in plan] == ["hands"]
     assert [step["position"] for step in plan[0]["steps"]] == [1, 2, 3, 4]
     assert "doctor" in plan[0]["safety_note"]
+
+
+def test_cors_answers_listed_origins_only(db, client, settings):
+    settings.CORS_ALLOWED_ORIGINS = ["https://app.clinic.example.com"]
+    preflight = {"HTTP_ACCESS_CONTROL_REQUEST_METHOD": "POST"}
+    allowed = client.options("/api/v1/appointments/", HTTP_ORIGIN="https://app.clinic.example.com", **preflight)
+    assert allowed["Access-Control-Allow-Origin"] == "https://app.clinic.example.com"
+    other = client.options("/api/v1/appointments/", HTTP_ORIGIN="https://evil.example.net", **preflight)
+    assert "Access-Control-Allow-Origin" not in other
+    admin = client.options("/admin/", HTTP_ORIGIN="https://app.clinic.example.com", **preflight)
+    assert "Access-Control-Allow-Origin" not in admin
