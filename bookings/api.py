@@ -3,9 +3,10 @@ input, call one function of ``bookings.services`` and render the result."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import django_filters
+from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
@@ -143,8 +144,6 @@ class AppointmentSerializer(serializers.ModelSerializer):
         return local_iso(appointment.end, appointment.location.time_zone)
 
     def get_currency(self, appointment: Appointment) -> str:
-        from django.conf import settings
-
         return settings.CLINIC_CURRENCY
 
 

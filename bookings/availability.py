@@ -19,7 +19,7 @@ from __future__ import annotations
 import enum
 import operator
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate, repeat
 from datetime import UTC, date, datetime, time, timedelta
