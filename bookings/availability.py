@@ -225,22 +225,32 @@ class Engine:
         self.earliest = now + rules.min_notice
         self.latest = now + rules.horizon
         plans = sorted(calendar.plans, key=lambda plan: (plan.practitioner_id, plan.location_id))
-        self._views = [self._view(calendar, plan, rules) for plan in plans]
+        # Rooms belong to a location, shared by everyone working there.
+        rooms = {
+            location_id: [_Timeline(busy) for busy in by_room.values()]
+            for location_id, by_room in calendar.rooms.items()
+        }
+        self._views = [self._view(calendar, plan, rules, rooms.get(plan.location_id)) for plan in plans]
+        self._rooms_busy: dict[int, list[tuple[datetime, datetime]]] = {}
+
+    @property
+    def practitioner_ids(self) -> list[int]:
+        """Everyone with working hours in the calendar, in id order."""
+        return sorted({view.plan.practitioner_id for view in self._views})
 
     @staticmethod
-    def _view(calendar: Calendar, plan: WorkPlan, rules: Rules) -> _PlanView:
+    def _view(calendar: Calendar, plan: WorkPlan, rules: Rules, rooms: list[_Timeline] | None) -> _PlanView:
         closed = [
             Interval(local_day(first, plan.time_zone).start, local_day(last, plan.time_zone).end)
             for first, last in calendar.closures.get(plan.location_id, ())
         ]
-        rooms = calendar.rooms.get(plan.location_id)
         return _PlanView(
             plan=plan,
             appointments=_Timeline(calendar.appointments.get(plan.practitioner_id, ())),
             time_off=_Timeline(calendar.time_off.get(plan.practitioner_id, ())),
             closed=_Timeline(closed),
-            rooms=None if rooms is None else [_Timeline(busy) for busy in rooms.values()],
-            room_ids=[] if rooms is None else list(rooms),
+            rooms=rooms,
+            room_ids=list(calendar.rooms.get(plan.location_id, ())),
             weekly=_weekly_hours(plan, rules.grid),
         )
 
@@ -248,8 +258,7 @@ class Engine:
 
     def on_grid(self, start: datetime, tz: ZoneInfo) -> bool:
         local = start.astimezone(tz)
-        since_midnight = timedelta(hours=local.hour, minutes=local.minute, seconds=local.second)
-        return local.microsecond == 0 and since_midnight % self.rules.grid == timedelta(0)
+        return local.microsecond == 0 and not _lead(local.time(), self.rules.grid)
 
     @staticmethod
     def working_spans(view: _PlanView, day: date) -> list[Interval]:
@@ -374,12 +383,20 @@ class Engine:
         if self.service.needs_room:
             if not view.rooms:
                 return None
-            all_rooms_busy = None
-            for room in view.rooms:
-                busy = [(start - held, end) for start, end in zip(room.starts, room.ends, strict=True)]
-                all_rooms_busy = busy if all_rooms_busy is None else _intersect(all_rooms_busy, busy)
-            spans += all_rooms_busy
+            spans += self._all_rooms_busy(view.plan.location_id, view.rooms)
         return _merge_open(spans)
+
+    def _all_rooms_busy(self, location_id: int, rooms: list[_Timeline]) -> list[tuple[datetime, datetime]]:
+        """Starts for which no room of the location is free, worked out once
+        per location and shared by everyone who works there."""
+        found = self._rooms_busy.get(location_id)
+        if found is None:
+            held = self.service.duration + self.service.buffer
+            for room in rooms:
+                busy = [(start - held, end) for start, end in zip(room.starts, room.ends, strict=True)]
+                found = busy if found is None else _intersect(found, busy)
+            self._rooms_busy[location_id] = found
+        return found
 
     def _walk_span(
         self,

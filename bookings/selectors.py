@@ -141,6 +141,27 @@ def calendar_for(**kwargs) -> Calendar:
     return calendar_from_rows(fetch_calendar_rows(**kwargs))
 
 
+def engine_around(
+    *,
+    service: Service,
+    start: datetime,
+    now: datetime,
+    practitioner: Practitioner | None = None,
+    ignore_appointment_id: int | None = None,
+) -> Engine:
+    """The engine over the days around one start time, as the booking rules
+    use it to judge that start (a day either side covers every UTC offset)."""
+    day = start.date()
+    calendar = calendar_for(
+        service=service,
+        first_day=day - timedelta(days=1),
+        last_day=day + timedelta(days=1),
+        practitioner=practitioner,
+        ignore_appointment_id=ignore_appointment_id,
+    )
+    return Engine(calendar=calendar, service=service_spec(service), now=now, rules=booking_rules())
+
+
 def free_slots(
     *,
     service: Service,

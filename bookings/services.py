@@ -17,10 +17,10 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from bookings.availability import Engine, Refusal
+from bookings.availability import Refusal
 from bookings.errors import BookingError
 from bookings.models import Appointment, AppointmentEvent, AppointmentStatus, Source, WorkingHours
-from bookings.selectors import booking_rules, calendar_for, service_spec
+from bookings.selectors import booking_rules, engine_around
 from clinic.models import Client, Location, Practitioner
 from treatments.models import Service
 
@@ -97,15 +97,9 @@ def _claim_slot(
         # chooses among a location's rooms.
         worked_at = WorkingHours.objects.filter(practitioner=practitioner).values("location_id")
         list(Location.objects.select_for_update().filter(pk__in=worked_at).order_by("pk").values_list("pk", flat=True))
-    local_day = start.date()
-    calendar = calendar_for(
-        service=service,
-        first_day=local_day - timedelta(days=1),
-        last_day=local_day + timedelta(days=1),
-        practitioner=practitioner,
-        ignore_appointment_id=ignore_appointment_id,
+    engine = engine_around(
+        service=service, start=start, now=now, practitioner=practitioner, ignore_appointment_id=ignore_appointment_id
     )
-    engine = Engine(calendar=calendar, service=service_spec(service), now=now, rules=booking_rules())
     refusal, location_id = engine.refusal(practitioner_id=practitioner.pk, start=start)
     if refusal is not None:
         raise _refusal_error(refusal)
@@ -166,14 +160,13 @@ def book_appointment(
 def first_free_practitioner(*, service: Service, start: datetime, now: datetime | None = None) -> Practitioner:
     """Whoever offers ``service`` and is free at ``start`` ("anyone" on the
     booking pages); the booking itself re-checks under its lock."""
-    _validate_start(start, now or timezone.now())
-    day = start.date()
-    calendar = calendar_for(service=service, first_day=day - timedelta(days=1), last_day=day + timedelta(days=1))
-    engine = Engine(calendar=calendar, service=service_spec(service), now=now or timezone.now(), rules=booking_rules())
-    for plan in sorted(calendar.plans, key=lambda plan: plan.practitioner_id):
-        refusal, _ = engine.refusal(practitioner_id=plan.practitioner_id, start=start)
+    now = now or timezone.now()
+    _validate_start(start, now)
+    engine = engine_around(service=service, start=start, now=now)
+    for practitioner_id in engine.practitioner_ids:
+        refusal, _ = engine.refusal(practitioner_id=practitioner_id, start=start)
         if refusal is None:
-            return Practitioner.objects.get(pk=plan.practitioner_id)
+            return Practitioner.objects.get(pk=practitioner_id)
     raise BookingError("slot_unavailable", field="start")
 
 
