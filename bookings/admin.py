@@ -1,12 +1,26 @@
+"""The staff panel for schedules and appointments.
+
+Every write goes through ``bookings.services`` and every "may they" through
+``bookings.policies``: the forms check the input (asking the service what
+it would refuse, without writing), and saving calls the service once.
+"""
+
 from django import forms
 from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bookings import services
+from bookings import policies, services
 from bookings.errors import BookingError
 from bookings.models import Appointment, AppointmentEvent, Closure, Source, TimeOff, WorkingHours
-from clinic import roles
+from bookings.policies import Act
+from clinic.admin import LocationAdmin, PractitionerAdmin
+from clinic.models import Location, Practitioner
+
+BOOKING_FIELDS = ["client", "practitioner", "service", "start", "notes_for_practitioner"]
+RECORD_FIELDS = ["status", "location", "room", "end", "price", "source", "created_at", "cancellation_reason",
+                 "late_cancellation"]
 
 
 def local_time(appointment: Appointment) -> str:
@@ -14,44 +28,32 @@ def local_time(appointment: Appointment) -> str:
 
 
 class AppointmentForm(forms.ModelForm):
-    """Booking and moving go through the booking service, inside ``clean``,
-    so a refusal shows on the form and a success is already saved."""
+    """Checks a booking or a move with the booking service, writing
+    nothing; the admin's ``save_form`` then books or moves through it."""
 
     class Meta:
         model = Appointment
-        fields = ["client", "practitioner", "service", "start", "notes_for_practitioner"]
+        fields = BOOKING_FIELDS
 
     def __init__(self, *args, actor=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.actor = actor
-        if self.instance.pk:
-            for name in ("client", "practitioner", "service"):
-                self.fields[name].disabled = True
 
-    def _post_clean(self):
-        # Skip the model's own validation: the service validates and saves.
+    def clean(self):
+        data = super().clean()
         if self.errors:
-            return
-        data = self.cleaned_data
+            return data
         try:
             if self.instance.pk is None:
-                self.instance = services.book_appointment(
-                    client=data["client"],
-                    practitioner=data["practitioner"],
-                    service=data["service"],
-                    start=data["start"],
-                    source=Source.STAFF,
-                    actor=self.actor,
-                    notes=data.get("notes_for_practitioner", ""),
+                services.check_booking(
+                    client=data["client"], practitioner=data["practitioner"], service=data["service"],
+                    start=data["start"], actor=self.actor,
                 )
-            elif data["start"] != self.initial.get("start"):
-                self.instance = services.reschedule_appointment(
-                    appointment=self.instance, start=data["start"], actor=self.actor
-                )
+            elif "start" in self.changed_data:
+                services.check_reschedule(appointment=self.instance, start=data["start"], actor=self.actor)
         except BookingError as error:
             self.add_error(error.field if error.field in self.fields else None, error.message)
-            return
-        self.instance.notes_for_practitioner = data.get("notes_for_practitioner", "")
+        return data
 
 
 class AppointmentEventInline(admin.TabularInline):
@@ -68,7 +70,10 @@ class AppointmentEventInline(admin.TabularInline):
         return False
 
 
-def _life_cycle_action(service, description: str):
+def _life_cycle_action(act: Act, service, description: str):
+    """A changelist action that runs ``service`` on each selected appointment
+    the user may ``act`` on, and says why for each one refused."""
+
     def action(modeladmin, request, queryset):
         done = 0
         for appointment in queryset:
@@ -76,14 +81,22 @@ def _life_cycle_action(service, description: str):
                 service(appointment=appointment, actor=request.user)
                 done += 1
             except BookingError as error:
-                modeladmin.message_user(request, f"{appointment}: {error.message}", messages.ERROR)
+                modeladmin.message_user(request, f"{local_time(appointment)} {appointment.client}: {error.message}",
+                                        messages.ERROR)
         if done:
             modeladmin.message_user(request, _("%(count)d appointment(s) updated.") % {"count": done})
 
-    action.__name__ = service.__name__
+    action.__name__ = act.value
     action.short_description = description
-    action.allowed_permissions = ("change",)
+    action.allowed_permissions = (act.value,)
     return action
+
+
+def _permission_check(act: Act):
+    def has_permission(self, request) -> bool:
+        return self.has_change_permission(request) and policies.may_ever(request.user, act)
+
+    return has_permission
 
 
 @admin.register(Appointment)
@@ -95,16 +108,52 @@ class AppointmentAdmin(admin.ModelAdmin):
     date_hierarchy = "start"
     autocomplete_fields = ["client"]
     list_select_related = ["client", "practitioner", "service", "room", "location"]
-    readonly_fields = ["status", "location", "room", "end", "price", "source", "created_at", "cancellation_reason",
-                       "late_cancellation"]
     inlines = [AppointmentEventInline]
     actions = [
-        _life_cycle_action(services.approve_appointment, _("Approve selected pending appointments")),
-        _life_cycle_action(services.check_in, _("Check in")),
-        _life_cycle_action(services.complete, _("Mark completed")),
-        _life_cycle_action(services.mark_no_show, _("Mark as no-show")),
-        _life_cycle_action(services.cancel_appointment, _("Cancel")),
+        _life_cycle_action(Act.APPROVE, services.approve_appointment, _("Approve selected pending appointments")),
+        _life_cycle_action(Act.CHECK_IN, services.check_in, _("Check in")),
+        _life_cycle_action(Act.COMPLETE, services.complete, _("Mark completed")),
+        _life_cycle_action(Act.NO_SHOW, services.mark_no_show, _("Mark as no-show")),
+        _life_cycle_action(Act.CANCEL, services.cancel_appointment, _("Cancel")),
     ]
+    has_approve_permission = _permission_check(Act.APPROVE)
+    has_check_in_permission = _permission_check(Act.CHECK_IN)
+    has_complete_permission = _permission_check(Act.COMPLETE)
+    has_no_show_permission = _permission_check(Act.NO_SHOW)
+    has_cancel_permission = _permission_check(Act.CANCEL)
+
+    def get_queryset(self, request):
+        return policies.visible_appointments(request.user, super().get_queryset(request))
+
+    def has_view_permission(self, request, obj=None):
+        allowed = super().has_view_permission(request, obj)
+        return allowed and (obj is None or policies.may(request.user, Act.VIEW, obj))
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or bool(self._editable(request, obj)))
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def _editable(self, request, obj: Appointment) -> list[str]:
+        """The fields of ``obj`` this user may change here."""
+        acts = policies.acts_on(request.user, obj)
+        return [
+            name for name, act in (("start", Act.RESCHEDULE), ("notes_for_practitioner", Act.EDIT_NOTES))
+            if act in acts
+        ]
+
+    def get_fields(self, request, obj=None):
+        return BOOKING_FIELDS if obj is None else [*BOOKING_FIELDS, *RECORD_FIELDS]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        if not super().has_change_permission(request, obj):
+            return [*BOOKING_FIELDS, *RECORD_FIELDS]
+        editable = self._editable(request, obj)
+        return [name for name in [*BOOKING_FIELDS, *RECORD_FIELDS] if name not in editable]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
@@ -115,27 +164,46 @@ class AppointmentAdmin(admin.ModelAdmin):
 
         return WithActor
 
-    def get_fields(self, request, obj=None):
-        fields = ["client", "practitioner", "service", "start", "notes_for_practitioner"]
-        return fields if obj is None else [*fields, *self.readonly_fields]
-
-    def get_readonly_fields(self, request, obj=None):
-        return [] if obj is None else self.readonly_fields
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        user = request.user
-        if user.is_superuser or user.groups.filter(name__in=[roles.MANAGER, roles.RECEPTIONIST]).exists():
-            return queryset
-        # A practitioner sees their own list only.
-        return queryset.filter(practitioner__user=user)
+    def save_form(self, request, form, change):
+        """Book or move through the service; what it returns is saved."""
+        data = form.cleaned_data
+        if not change:
+            return services.book_appointment(
+                client=data["client"], practitioner=data["practitioner"], service=data["service"],
+                start=data["start"], source=Source.STAFF, actor=request.user,
+                notes=data.get("notes_for_practitioner", ""),
+            )
+        appointment = form.instance
+        if "start" in form.changed_data:
+            appointment = services.reschedule_appointment(appointment=appointment, start=data["start"],
+                                                          actor=request.user)
+        if "notes_for_practitioner" in form.changed_data:
+            appointment = services.update_notes(appointment=appointment, notes=data["notes_for_practitioner"],
+                                                actor=request.user)
+        return appointment
 
     def save_model(self, request, obj, form, change):
-        # The booking service has written the appointment; only notes remain.
-        obj.save(update_fields=["notes_for_practitioner", "updated_at"])
+        """Nothing left to save: ``save_form`` saved through the service."""
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+    def save_related(self, request, form, formsets, change):
+        # No many-to-many fields to save; the (read-only) events inline
+        # still goes through its formset so the change message can read it.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except BookingError:
+            # The slot was taken between the form's check and the booking's
+            # own, under its lock. Shown again, the form's check now sees
+            # what was taken and says so on its field.
+            pass
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except BookingError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     @admin.display(description=_("when (local time)"), ordering="start")
     def when(self, appointment: Appointment) -> str:
@@ -150,6 +218,9 @@ class WorkingHoursInline(admin.TabularInline):
 class TimeOffInline(admin.TabularInline):
     model = TimeOff
     extra = 0
+
+    def get_queryset(self, request):
+        return policies.visible_time_off(request.user, super().get_queryset(request))
 
 
 class ClosureInline(admin.TabularInline):
@@ -167,11 +238,21 @@ class WorkingHoursAdmin(admin.ModelAdmin):
 
 @admin.register(TimeOff)
 class TimeOffAdmin(admin.ModelAdmin):
+    """The front desk keeps everyone's time off; a practitioner their own."""
+
     list_display = ["practitioner", "start", "end", "reason"]
     list_filter = ["practitioner"]
     search_fields = ["practitioner__display_name", "reason"]
     date_hierarchy = "start"
     list_select_related = ["practitioner"]
+
+    def get_queryset(self, request):
+        return policies.visible_time_off(request.user, super().get_queryset(request))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "practitioner":
+            kwargs["queryset"] = policies.time_off_practitioners(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Closure)
@@ -189,6 +270,9 @@ class AppointmentEventAdmin(admin.ModelAdmin):
     search_fields = ["appointment__client__full_name"]
     list_select_related = ["appointment__client", "appointment__practitioner", "appointment__service", "actor"]
 
+    def get_queryset(self, request):
+        return policies.visible_events(request.user, super().get_queryset(request))
+
     def has_add_permission(self, request):
         return False
 
@@ -197,3 +281,20 @@ class AppointmentEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# The schedule belongs with the people and places it schedules: the
+# practitioner's and the location's pages show it, attached from here so
+# that ``clinic`` never imports ``bookings``.
+class ScheduledPractitionerAdmin(PractitionerAdmin):
+    inlines = [*PractitionerAdmin.inlines, WorkingHoursInline, TimeOffInline]
+
+
+class ScheduledLocationAdmin(LocationAdmin):
+    inlines = [*LocationAdmin.inlines, ClosureInline]
+
+
+admin.site.unregister(Practitioner)
+admin.site.register(Practitioner, ScheduledPractitionerAdmin)
+admin.site.unregister(Location)
+admin.site.register(Location, ScheduledLocationAdmin)

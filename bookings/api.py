@@ -1,5 +1,6 @@
 """API for availability and appointments. Views check the shape of the
-input, call one function of ``bookings.services`` and render the result."""
+input, call one function of ``bookings.services`` and render the result;
+who may see and do what is ``bookings.policies``."""
 
 from __future__ import annotations
 
@@ -13,17 +14,16 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from bookings import idempotency, selectors, services
+from bookings import policies, selectors, services
 from bookings.errors import BookingError
 from bookings.models import Appointment, AppointmentStatus, Source
 from clinic.models import Client, Location, Practitioner
-from clinic.rest import error_body, error_responses
-from clinic.roles import is_front_desk
+from clinic.rest import error_responses
 from treatments.models import Service
 
 MAX_AVAILABILITY_DAYS = 31
@@ -185,6 +185,13 @@ class AppointmentFilter(django_filters.FilterSet):
 ACTION_ERRORS = error_responses(400, 401, 403, 404, 409)
 
 
+class MayBook(BasePermission):
+    """Only clients and the front desk book (``policies.may_book``)."""
+
+    def has_permission(self, request, view) -> bool:
+        return view.action != "create" or policies.may_book(request.user)
+
+
 @extend_schema_view(
     list=extend_schema(responses={200: AppointmentSerializer(many=True), **error_responses(400, 401, 404)}),
     retrieve=extend_schema(responses={200: AppointmentSerializer, **error_responses(401, 404)}),
@@ -195,10 +202,11 @@ ACTION_ERRORS = error_responses(400, 401, 403, 404, 409)
 )
 class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Clients see their own appointments, practitioners those assigned to
-    them, the front desk everyone's. What a caller may not see is a 404."""
+    them, the front desk everyone's (``bookings.policies``). What a caller
+    may not see is a 404; what they may see but not change, a 403."""
 
     serializer_class = AppointmentSerializer
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, MayBook]
     filterset_class = AppointmentFilter
     lookup_value_regex = r"[0-9]+"
 
@@ -207,9 +215,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
-        return selectors.appointments_visible_to(self.request.user)
-
-    # -- booking ----------------------------------------------------------
+        return policies.visible_appointments(self.request.user, selectors.appointments_with_details())
 
     @extend_schema(
         request=BookingRequest,
@@ -218,106 +224,47 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         responses={201: AppointmentSerializer, **error_responses(400, 401, 403, 409, 429)},
     )
     def create(self, request):
-        user = request.user
-        desk = is_front_desk(user)
-        if not desk and not Client.objects.filter(user=user).exists():
-            raise PermissionDenied("Only clients and front-desk staff can book.")
         form = BookingRequest(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        if desk:
-            if "client" not in data:
-                raise ValidationError({"client": ["Choose the client the booking is for."]})
-            client = data["client"]
-        else:
-            client = user.client
-        key = request.headers.get("Idempotency-Key", "").strip() or None
-        if key and len(key) > idempotency.MAX_KEY_LENGTH:
-            raise ValidationError({"Idempotency-Key": [f"Use at most {idempotency.MAX_KEY_LENGTH} characters."]})
-        source = Source.STAFF if desk else Source.APP
-
-        def book():
-            practitioner = data.get("practitioner") or services.first_free_practitioner(
-                service=data["service"], start=data["start"]
-            )
-            return services.book_appointment(
-                client=client, practitioner=practitioner, service=data["service"], start=data["start"],
-                source=source, actor=user, notes=data["notes"],
-            )
-
-        payload = {
-            "service": data["service"].pk,
-            "practitioner": data["practitioner"].pk if data.get("practitioner") else None,
-            "start": data["start"].isoformat(),
-            "notes": data["notes"],
-            "client": client.pk,
-        }
-        try:
-            outcome = idempotency.book_once(
-                user=user, key=key, payload=payload, book=book,
-                render=lambda appointment: AppointmentSerializer(self._reload(appointment)).data,
-            )
-        except idempotency.KeyReused:
-            return Response(
-                error_body("idempotency_key_reused", "This Idempotency-Key was used for a different booking."),
-                status=status.HTTP_409_CONFLICT,
-            )
-        headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
-        return Response(outcome.body, status=outcome.status, headers=headers)
-
-    def _reload(self, appointment: Appointment) -> Appointment:
-        return selectors.appointments_visible_to(self.request.user).get(pk=appointment.pk)
-
-    # -- changes ----------------------------------------------------------
+        booked = services.book_once(
+            idempotency_key=request.headers.get("Idempotency-Key", "").strip() or None,
+            actor=request.user, client=data.get("client"), service=data["service"],
+            practitioner=data.get("practitioner"), start=data["start"], notes=data["notes"], source=Source.APP,
+        )
+        headers = {"Idempotent-Replayed": "true"} if booked.replayed else {}
+        return Response(AppointmentSerializer(booked.appointment).data, status=status.HTTP_201_CREATED, headers=headers)
 
     def _respond(self, appointment: Appointment) -> Response:
-        return Response(AppointmentSerializer(self._reload(appointment)).data)
-
-    def _may_handle(self, appointment: Appointment, *, clients_too: bool) -> None:
-        user = self.request.user
-        if is_front_desk(user) or appointment.practitioner.user_id == user.pk:
-            return
-        if clients_too and appointment.client.user_id == user.pk:
-            return
-        raise PermissionDenied("You cannot change this appointment.")
+        return Response(AppointmentSerializer(self.get_queryset().get(pk=appointment.pk)).data)
 
     @extend_schema(request=CancelRequest, responses={200: AppointmentSerializer, **ACTION_ERRORS})
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        appointment = self.get_object()
-        self._may_handle(appointment, clients_too=True)
         form = CancelRequest(data=request.data)
         form.is_valid(raise_exception=True)
         return self._respond(services.cancel_appointment(
-            appointment=appointment, actor=request.user, reason=form.validated_data["reason"]))
+            appointment=self.get_object(), actor=request.user, reason=form.validated_data["reason"]))
 
     @extend_schema(request=RescheduleRequest, responses={200: AppointmentSerializer, **ACTION_ERRORS})
     @action(detail=True, methods=["post"])
     def reschedule(self, request, pk=None):
-        appointment = self.get_object()
-        self._may_handle(appointment, clients_too=True)
         form = RescheduleRequest(data=request.data)
         form.is_valid(raise_exception=True)
         return self._respond(services.reschedule_appointment(
-            appointment=appointment, start=form.validated_data["start"], actor=request.user))
+            appointment=self.get_object(), start=form.validated_data["start"], actor=request.user))
 
     @extend_schema(request=None, responses={200: AppointmentSerializer, **ACTION_ERRORS})
     @action(detail=True, methods=["post"], url_path="check-in")
     def check_in(self, request, pk=None):
-        appointment = self.get_object()
-        self._may_handle(appointment, clients_too=False)
-        return self._respond(services.check_in(appointment=appointment, actor=request.user))
+        return self._respond(services.check_in(appointment=self.get_object(), actor=request.user))
 
     @extend_schema(request=None, responses={200: AppointmentSerializer, **ACTION_ERRORS})
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
-        appointment = self.get_object()
-        self._may_handle(appointment, clients_too=False)
-        return self._respond(services.complete(appointment=appointment, actor=request.user))
+        return self._respond(services.complete(appointment=self.get_object(), actor=request.user))
 
     @extend_schema(request=None, responses={200: AppointmentSerializer, **ACTION_ERRORS})
     @action(detail=True, methods=["post"], url_path="no-show")
     def no_show(self, request, pk=None):
-        appointment = self.get_object()
-        self._may_handle(appointment, clients_too=False)
-        return self._respond(services.mark_no_show(appointment=appointment, actor=request.user))
+        return self._respond(services.mark_no_show(appointment=self.get_object(), actor=request.user))

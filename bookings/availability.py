@@ -111,6 +111,9 @@ class Refusal(enum.StrEnum):
     NO_ROOM = "no_room"
 
 
+_RULE_ORDER = {refusal: index for index, refusal in enumerate(Refusal)}
+
+
 def local_instant(day: date, wall: time, tz: ZoneInfo) -> datetime:
     """The UTC instant a wall clock in ``tz`` shows ``wall`` on ``day``."""
     # fold=0 reads a repeated wall time as its first occurrence, and a skipped
@@ -316,6 +319,39 @@ class Engine:
             if refusal is None:
                 return None, view.plan.location_id
         return refusal, None
+
+    def anyone(self, start: datetime) -> tuple[list[tuple[int, int]], Refusal | None]:
+        """Who could take ``start`` ("anyone" on the booking pages): every
+        free (practitioner, location), the least booked that local day first,
+        then by id. When nobody is free, the refusal of whoever came closest
+        to taking it (the rule tried last), so the client hears the real
+        reason: nobody works then, or everyone who does is booked."""
+        free: list[tuple[timedelta, int, int]] = []
+        closest: Refusal | None = None
+        for practitioner_id in self.practitioner_ids:
+            refusal, location_id = self.refusal(practitioner_id=practitioner_id, start=start)
+            if refusal is None:
+                free.append((self.booked_time(practitioner_id=practitioner_id, around=start), practitioner_id, location_id))
+            elif closest is None or _RULE_ORDER[refusal] > _RULE_ORDER[closest]:
+                closest = refusal
+        if free:
+            return [(practitioner_id, location_id) for _, practitioner_id, location_id in sorted(free)], None
+        return [], closest or Refusal.NOT_WORKING
+
+    def booked_time(self, *, practitioner_id: int, around: datetime) -> timedelta:
+        """How much of the local day that holds ``around`` the practitioner
+        is already booked (buffers included)."""
+        view = next(view for view in self._views if view.plan.practitioner_id == practitioner_id)
+        day = local_day(around.astimezone(view.plan.time_zone).date(), view.plan.time_zone)
+        timeline = view.appointments
+        return sum(
+            (
+                min(end, day.end) - max(start, day.start)
+                for start, end in zip(timeline.starts, timeline.ends, strict=True)
+                if start < day.end and end > day.start
+            ),
+            timedelta(),
+        )
 
     def free_room(self, *, location_id: int, start: datetime) -> int | None:
         """A room at the location that is free for the whole held time."""

@@ -1,50 +1,46 @@
-"""The one error type of the bookings app, and every message it shows."""
+"""The bookings app's refusals, and every message it shows."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-MESSAGES = {
-    # Shape of the request
-    "client_missing": _("Choose the client the appointment is for."),
-    "naive_start": _("Give the start time with its time zone offset."),
-    "in_the_past": _("That time has already passed."),
-    "invalid_range": _("The end date must be on or after the start date."),
-    "range_too_long": _("Ask for at most %(days)s days at a time."),
-    # What is offered
-    "service_inactive": _("This treatment is not offered at the moment."),
-    "practitioner_inactive": _("This practitioner is not taking bookings."),
-    "service_not_offered": _("This practitioner does not offer this treatment."),
-    # The slot
-    "off_grid": _("Appointments start every %(minutes)s minutes; choose one of the offered times."),
-    "too_soon": _("That is too soon: book at least %(hours)s hours ahead."),
-    "too_far": _("That is too far ahead: bookings open %(days)s days in advance."),
-    "outside_working_hours": _("The practitioner does not work at that time."),
-    "location_closed": _("The clinic is closed that day."),
-    "practitioner_away": _("The practitioner is away at that time."),
-    "slot_unavailable": _("That time has just been taken. Please choose another."),
-    "no_room": _("No treatment room is free at that time."),
-    # The life cycle
-    "illegal_transition": _("A %(status)s appointment cannot be %(action)s."),
-    "too_early_to_check_in": _("Check-in opens %(hours)s hours before the appointment."),
-    "not_started": _("An appointment can be marked as a no-show only once it has started."),
-}
+from clinic.errors import Catalogue, DomainError, ErrorKind
 
-# The codes that mean "the state of things changed under you" rather than
-# "the request was malformed": the API answers them with 409.
-CONFLICT_CODES = frozenset({"slot_unavailable", "no_room", "illegal_transition"})
+INVALID, FORBIDDEN, CONFLICT = ErrorKind.INVALID, ErrorKind.FORBIDDEN, ErrorKind.CONFLICT
 
 
-class BookingError(Exception):
-    """A booking rule said no. ``code`` is stable for programs, ``message``
-    is for people; ``field`` names the input at fault, when there is one."""
+class BookingError(DomainError):
+    """A booking rule said no."""
 
-    def __init__(self, code: str, *, field: str | None = None, **params):
-        self.code = code
-        self.field = field
-        self.message = str(MESSAGES[code] % params) if params else str(MESSAGES[code])
-        super().__init__(self.message)
-
-    @property
-    def is_conflict(self) -> bool:
-        return self.code in CONFLICT_CODES
+    messages: Catalogue = {
+        # Shape of the request
+        "client_missing": (INVALID, _("Choose the client the booking is for.")),
+        "naive_start": (INVALID, _("Give the start time with its time zone offset.")),
+        "in_the_past": (INVALID, _("That time has already passed.")),
+        "invalid_range": (INVALID, _("The end date must be on or after the start date.")),
+        "range_too_long": (INVALID, _("Ask for at most %(days)s days at a time.")),
+        # Who may (the code is the API's for every 403)
+        "permission_denied": (FORBIDDEN, _("You are not allowed to %(action)s.")),
+        # What is offered
+        "service_inactive": (INVALID, _("This treatment is not offered at the moment.")),
+        "practitioner_inactive": (INVALID, _("This practitioner is not taking bookings.")),
+        "service_not_offered": (INVALID, _("This practitioner does not offer this treatment.")),
+        "nobody_offers": (INVALID, _("Nobody offers this treatment at the moment.")),
+        # The slot
+        "off_grid": (INVALID, _("Appointments start every %(minutes)s minutes; choose one of the offered times.")),
+        "too_soon": (INVALID, _("That is too soon: book at least %(hours)s hours ahead.")),
+        "too_far": (INVALID, _("That is too far ahead: bookings open %(days)s days in advance.")),
+        "outside_working_hours": (INVALID, _("The practitioner does not work at that time.")),
+        "nobody_working": (INVALID, _("Nobody who offers this treatment works at that time.")),
+        "location_closed": (INVALID, _("The clinic is closed that day.")),
+        "practitioner_away": (INVALID, _("The practitioner is away at that time.")),
+        "slot_unavailable": (CONFLICT, _("That time has just been taken. Please choose another.")),
+        "all_taken": (CONFLICT, _("Everyone who offers this treatment is booked at that time. Please choose another.")),
+        "no_room": (CONFLICT, _("No treatment room is free at that time.")),
+        "idempotency_key_too_long": (INVALID, _("Use at most %(length)s characters.")),
+        "idempotency_key_reused": (CONFLICT, _("This Idempotency-Key was used for a different booking.")),
+        # The life cycle
+        "illegal_transition": (CONFLICT, _("A %(status)s appointment cannot be %(action)s.")),
+        "too_early_to_check_in": (INVALID, _("Check-in opens %(hours)s hours before the appointment.")),
+        "not_started": (INVALID, _("An appointment can be marked as a no-show only once it has started.")),
+    }

@@ -262,16 +262,16 @@ class AppointmentEvent(models.Model):
 
 
 class IdempotencyKey(models.Model):
-    """A booking request made with an ``Idempotency-Key`` header: replaying
-    the same key and body returns the stored response instead of booking
-    twice."""
+    """A booking asked for with an ``Idempotency-Key``: a retry with the same
+    key and request gets this appointment back instead of booking again.
+
+    The row is claimed before the booking is made and given its appointment
+    in the same transaction, so a committed row always has one."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=255)
     request_hash = models.CharField(max_length=64)
-    response_status = models.PositiveSmallIntegerField()
-    response_body = models.JSONField()
-    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="+")
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

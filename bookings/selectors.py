@@ -9,13 +9,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from bookings.availability import Calendar, Engine, Interval, Rules, ServiceSpec, Slot, WeeklySpan, WorkPlan
 from bookings.models import Appointment, Closure, TimeOff, WorkingHours
 from clinic.models import Practitioner, Room
-from clinic.roles import is_front_desk
 from treatments.models import Service
 
 # Wider than any UTC offset, so every local day of the range is covered.
@@ -176,10 +175,9 @@ def free_slots(
     return engine.free_slots(first_day, last_day)
 
 
-def appointments_visible_to(user) -> QuerySet[Appointment]:
-    """The front desk sees every appointment; anyone else those they are the
-    client or the practitioner of. Related rows come along for listing."""
-    queryset = Appointment.objects.select_related("service", "practitioner", "client", "location", "room")
-    if is_front_desk(user):
-        return queryset.order_by("start", "pk")
-    return queryset.filter(Q(client__user=user) | Q(practitioner__user=user)).order_by("start", "pk")
+def appointments_with_details() -> QuerySet[Appointment]:
+    """Appointments with what a list or a page shows of each, in time order.
+    Who may see which is ``bookings.policies.visible_appointments``."""
+    return Appointment.objects.select_related("service", "practitioner", "client", "location", "room").order_by(
+        "start", "pk"
+    )

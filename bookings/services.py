@@ -1,110 +1,164 @@
-"""The booking rules. Staff panel, booking pages, API and tasks all book,
-move and close appointments through these functions and nothing else.
+"""The booking rules. The staff panel, the booking pages, the API and the
+tasks book, move and close appointments through these functions and
+nothing else; each asks ``bookings.policies`` whether the actor may.
 
-Every change that depends on what is free locks first (the practitioner's
-row and the rooms' location on PostgreSQL; the whole database on SQLite,
-whose transactions begin IMMEDIATE), re-checks inside the transaction, then
-writes. On PostgreSQL the exclusion constraints are the last line of
-defence; their violation becomes the same ``slot_unavailable`` error.
+A change that depends on what is free locks first (the practitioners' rows,
+then the rooms' locations; on SQLite the whole database, whose transactions
+begin IMMEDIATE), re-reads the calendar inside the transaction, then writes.
+On PostgreSQL the exclusion constraints are the last line of defence; their
+violation becomes the same ``slot_unavailable`` error.
+
+``actor`` is the login doing it, or ``None`` for the system itself (demo
+data, imports, tasks), which the policies do not restrict.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from bookings import policies
 from bookings.availability import Refusal
 from bookings.errors import BookingError
-from bookings.models import Appointment, AppointmentEvent, AppointmentStatus, Source, WorkingHours
+from bookings.models import Appointment, AppointmentEvent, AppointmentStatus, IdempotencyKey, Source, WorkingHours
+from bookings.policies import Act
 from bookings.selectors import booking_rules, engine_around
+from clinic.locking import lock_row, lock_rows, lock_wait_as_busy
 from clinic.models import Client, Location, Practitioner
 from treatments.models import Service
 
 Status = AppointmentStatus
 Action = AppointmentEvent.Action
 EXCLUSION_VIOLATION = "23P01"
+MAX_IDEMPOTENCY_KEY_LENGTH = 255
 
-# Which status each move leads to, and from where it may start.
-TRANSITIONS: dict[str, tuple[str, frozenset[str]]] = {
-    Action.APPROVED: (Status.CONFIRMED, frozenset({Status.PENDING})),
-    Action.CHECKED_IN: (Status.CHECKED_IN, frozenset({Status.CONFIRMED})),
-    Action.COMPLETED: (Status.COMPLETED, frozenset({Status.CHECKED_IN})),
-    Action.CANCELLED: (Status.CANCELLED, frozenset({Status.PENDING, Status.CONFIRMED})),
-    Action.NO_SHOW: (Status.NO_SHOW, frozenset({Status.CONFIRMED})),
+# States an appointment can be moved or cancelled from.
+OPEN = frozenset({Status.PENDING, Status.CONFIRMED})
+
+# "Anyone" speaks of everyone: nobody works then, or all who do are booked.
+ANYONE_CODES = {
+    Refusal.NOT_WORKING: "nobody_working",
+    Refusal.TIME_OFF: "nobody_working",
+    Refusal.TAKEN: "all_taken",
 }
-MOVABLE = frozenset({Status.PENDING, Status.CONFIRMED})
 
 
-def _refusal_error(refusal: Refusal) -> BookingError:
+# -- shared steps ---------------------------------------------------------------
+
+
+def _refusal_error(refusal: Refusal, *, anyone: bool = False) -> BookingError:
     rules = booking_rules()
     params = {
         Refusal.OFF_GRID: {"minutes": int(rules.grid.total_seconds() // 60)},
         Refusal.TOO_SOON: {"hours": f"{rules.min_notice.total_seconds() / 3600:g}"},
         Refusal.TOO_FAR: {"days": rules.horizon.days},
     }.get(refusal, {})
-    return BookingError(refusal.value, field="start", **params)
+    code = ANYONE_CODES.get(refusal, refusal.value) if anyone else refusal.value
+    return BookingError(code, field="start", **params)
 
 
 @contextmanager
-def _claiming_time():
-    """One transaction for a write that takes time; the database's own
-    refusal of an overlap becomes the same error as the service's check."""
-    try:
-        with transaction.atomic():
-            yield
-    except IntegrityError as exc:
-        if getattr(exc.__cause__, "sqlstate", None) == EXCLUSION_VIOLATION:
-            raise BookingError("slot_unavailable", field="start") from exc
-        raise
+def _claiming_time() -> Iterator[None]:
+    """One transaction for a write that takes time: the database's own
+    refusal of an overlap becomes the service's ``slot_unavailable``, and a
+    lock that could not be had in time the shared ``busy``."""
+    with lock_wait_as_busy():
+        try:
+            with transaction.atomic():
+                yield
+        except IntegrityError as exc:
+            if getattr(exc.__cause__, "sqlstate", None) == EXCLUSION_VIOLATION:
+                raise BookingError("slot_unavailable", field="start") from exc
+            raise
 
 
-def _validate_start(start: datetime, now: datetime) -> None:
+def _check_start(start: datetime, now: datetime) -> None:
     if timezone.is_naive(start):
         raise BookingError("naive_start", field="start")
     if start < now:
         raise BookingError("in_the_past", field="start")
 
 
-def _validate_request(*, client, practitioner: Practitioner, service: Service, start: datetime, now: datetime) -> None:
-    if client is None:
-        raise BookingError("client_missing", field="client")
-    _validate_start(start, now)
-    if not service.active:
-        raise BookingError("service_inactive", field="service")
-    if not practitioner.active:
-        raise BookingError("practitioner_inactive", field="practitioner")
-    if not practitioner.services.filter(pk=service.pk).exists():
-        raise BookingError("service_not_offered", field="practitioner")
+def _lock_calendars(practitioners: QuerySet[Practitioner], service: Service) -> None:
+    """Lock the practitioners' rows, then (rooms being shared by everyone
+    at a location) the locations they work at, when the service needs a room."""
+    if service.requires_room:
+        worked_at = WorkingHours.objects.filter(practitioner__in=practitioners).values("location_id")
+        lock_rows(practitioners, Location.objects.filter(pk__in=worked_at))
+    else:
+        lock_rows(practitioners)
 
 
-def _claim_slot(
+def _offering(service: Service) -> QuerySet[Practitioner]:
+    """Everyone who offers ``service`` and has hours at an open location."""
+    return Practitioner.objects.filter(
+        pk__in=WorkingHours.objects.filter(
+            practitioner__services=service, practitioner__active=True, location__active=True
+        ).values("practitioner_id")
+    )
+
+
+def _choose(
     *,
-    practitioner: Practitioner,
     service: Service,
     start: datetime,
     now: datetime,
+    practitioner: Practitioner | None,
     ignore_appointment_id: int | None = None,
-) -> tuple[int, int | None]:
-    """Inside a transaction: lock, re-check, and return the location and the
-    room the appointment may take. Raises ``BookingError`` if it is not free."""
-    list(Practitioner.objects.select_for_update().filter(pk=practitioner.pk).values_list("pk", flat=True))
-    if service.requires_room:
-        # Rooms are shared between practitioners: one booking at a time
-        # chooses among a location's rooms.
-        worked_at = WorkingHours.objects.filter(practitioner=practitioner).values("location_id")
-        list(Location.objects.select_for_update().filter(pk__in=worked_at).order_by("pk").values_list("pk", flat=True))
+) -> tuple[int, int, int | None]:
+    """Judge ``start`` on the calendar as it is now and return who takes it,
+    where and in which room: ``practitioner``, or for ``None`` whoever is
+    free (the least booked that day first). Raises the refusal otherwise.
+
+    Called under the locks by the writes, and without them by the checks a
+    form runs before it saves."""
     engine = engine_around(
         service=service, start=start, now=now, practitioner=practitioner, ignore_appointment_id=ignore_appointment_id
     )
-    refusal, location_id = engine.refusal(practitioner_id=practitioner.pk, start=start)
-    if refusal is not None:
-        raise _refusal_error(refusal)
+    if practitioner is None:
+        if not engine.practitioner_ids:
+            raise BookingError("nobody_offers", field="service")
+        free, refusal = engine.anyone(start)
+        if not free:
+            raise _refusal_error(refusal, anyone=True)
+        practitioner_id, location_id = free[0]
+    else:
+        practitioner_id = practitioner.pk
+        refusal, location_id = engine.refusal(practitioner_id=practitioner_id, start=start)
+        if refusal is Refusal.NOT_WORKING and not practitioner.services.filter(pk=service.pk).exists():
+            raise BookingError("service_not_offered", field="practitioner")
+        if refusal is not None:
+            raise _refusal_error(refusal)
     room_id = engine.free_room(location_id=location_id, start=start) if service.requires_room else None
-    return location_id, room_id
+    return practitioner_id, location_id, room_id
+
+
+def _claim(
+    *,
+    service: Service,
+    start: datetime,
+    now: datetime,
+    practitioner: Practitioner | None,
+    ignore_appointment_id: int | None = None,
+) -> tuple[int, int, int | None]:
+    """Inside a transaction: lock the calendars ``_choose`` reads, then
+    choose. For "anyone" that is everyone who offers the service, so two
+    clients asking for "anyone" at once are given two practitioners, not
+    one practitioner and a refusal."""
+    practitioners = _offering(service) if practitioner is None else Practitioner.objects.filter(pk=practitioner.pk)
+    _lock_calendars(practitioners, service)
+    return _choose(
+        service=service, start=start, now=now, practitioner=practitioner, ignore_appointment_id=ignore_appointment_id
+    )
 
 
 def _record(appointment: Appointment, action: str, *, actor, at: datetime, from_status: str = "", **details) -> None:
@@ -119,28 +173,40 @@ def _record(appointment: Appointment, action: str, *, actor, at: datetime, from_
     )
 
 
+# -- booking --------------------------------------------------------------------
+
+
 def book_appointment(
     *,
     client: Client | None,
-    practitioner: Practitioner,
     service: Service,
     start: datetime,
+    practitioner: Practitioner | None = None,
+    actor,
     source: str,
-    actor=None,
     notes: str = "",
     now: datetime | None = None,
 ) -> Appointment:
-    """Book ``service`` with ``practitioner`` at ``start`` for ``client``."""
-    now = now or timezone.now()
-    _validate_request(client=client, practitioner=practitioner, service=service, start=start, now=now)
+    """Book ``service`` at ``start`` with ``practitioner``, or with whoever
+    is free when it is ``None``.
+
+    ``source`` is the way the request came in (pages, app or panel); a
+    booking the front desk makes is recorded as the staff's whatever the way.
+    Whom it is for follows ``policies.client_for_booking``.
+    """
     if source not in Source.values:
         raise ValueError(f"unknown booking source {source!r}")
+    now = now or timezone.now()
+    client = _check_booking_request(client=client, service=service, start=start, practitioner=practitioner,
+                                    actor=actor, now=now)
     duration = timedelta(minutes=service.duration_minutes)
     with _claiming_time():
-        location_id, room_id = _claim_slot(practitioner=practitioner, service=service, start=start, now=now)
+        practitioner_id, location_id, room_id = _claim(
+            service=service, start=start, now=now, practitioner=practitioner
+        )
         appointment = Appointment.objects.create(
             client=client,
-            practitioner=practitioner,
+            practitioner_id=practitioner_id,
             service=service,
             location_id=location_id,
             room_id=room_id,
@@ -149,58 +215,136 @@ def book_appointment(
             buffer_end=start + duration + timedelta(minutes=service.buffer_minutes),
             price=service.price,
             status=Status.PENDING if service.requires_approval else Status.CONFIRMED,
-            source=source,
+            source=Source.STAFF if policies.books_as_staff(actor) else source,
             notes_for_practitioner=notes,
             created_by=actor,
         )
-        _record(appointment, Action.BOOKED, actor=actor, at=now, source=source)
+        _record(appointment, Action.BOOKED, actor=actor, at=now, source=appointment.source)
+    if practitioner is not None:
+        appointment.practitioner = practitioner
     return appointment
 
 
-def first_free_practitioner(*, service: Service, start: datetime, now: datetime | None = None) -> Practitioner:
-    """Whoever offers ``service`` and is free at ``start`` ("anyone" on the
-    booking pages); the booking itself re-checks under its lock."""
+def _check_booking_request(
+    *, client: Client | None, service: Service, start: datetime, practitioner: Practitioner | None, actor, now: datetime
+) -> Client:
+    """The rules a booking request must meet before any calendar is read;
+    returns whom it is for."""
+    client = policies.client_for_booking(actor=actor, client=client)
+    _check_start(start, now)
+    if not service.active:
+        raise BookingError("service_inactive", field="service")
+    if practitioner is not None and not practitioner.active:
+        raise BookingError("practitioner_inactive", field="practitioner")
+    return client
+
+
+def check_booking(
+    *,
+    client: Client | None,
+    service: Service,
+    start: datetime,
+    practitioner: Practitioner | None = None,
+    actor,
+    now: datetime | None = None,
+) -> None:
+    """Raise what ``book_appointment`` would refuse, writing nothing: a form
+    shows the refusal on its fields before it saves. The booking itself
+    judges again under its locks."""
     now = now or timezone.now()
-    _validate_start(start, now)
-    engine = engine_around(service=service, start=start, now=now)
-    for practitioner_id in engine.practitioner_ids:
-        refusal, _ = engine.refusal(practitioner_id=practitioner_id, start=start)
-        if refusal is None:
-            return Practitioner.objects.get(pk=practitioner_id)
-    raise BookingError("slot_unavailable", field="start")
+    _check_booking_request(client=client, service=service, start=start, practitioner=practitioner, actor=actor,
+                           now=now)
+    _choose(service=service, start=start, now=now, practitioner=practitioner)
+
+
+@dataclass(frozen=True)
+class Booked:
+    appointment: Appointment
+    replayed: bool
+
+
+def _request_digest(*, client: Client, service: Service, start: datetime, practitioner, notes: str, source: str) -> str:
+    request = {
+        "client": client.pk,
+        "service": service.pk,
+        "start": start.astimezone(UTC).isoformat() if timezone.is_aware(start) else start.isoformat(),
+        "practitioner": practitioner.pk if practitioner is not None else None,
+        "notes": notes,
+        "source": source,
+    }
+    return hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
+
+
+def book_once(*, idempotency_key: str | None, actor, **booking) -> Booked:
+    """``book_appointment``, at most once per actor and ``idempotency_key``.
+
+    A phone on a bad connection retries a booking it never saw answered:
+    with the same key and the same request it gets the first appointment
+    back (``replayed``) and nothing is booked twice; with the same key and
+    another request it is refused. The key is claimed first, in the booking's
+    own transaction, so a twin request waits for the first and then replays
+    it instead of booking again.
+    """
+    if not idempotency_key:
+        return Booked(book_appointment(actor=actor, **booking), replayed=False)
+    if actor is None:
+        raise ValueError("an idempotency key belongs to a signed-in actor")
+    if len(idempotency_key) > MAX_IDEMPOTENCY_KEY_LENGTH:
+        raise BookingError("idempotency_key_too_long", field="Idempotency-Key", length=MAX_IDEMPOTENCY_KEY_LENGTH)
+    client = policies.client_for_booking(actor=actor, client=booking.get("client"))
+    digest = _request_digest(
+        client=client, service=booking["service"], start=booking["start"], practitioner=booking.get("practitioner"),
+        notes=booking.get("notes", ""), source=booking["source"],
+    )
+    try:
+        with transaction.atomic():
+            claim = IdempotencyKey.objects.create(user=actor, key=idempotency_key, request_hash=digest)
+            appointment = book_appointment(actor=actor, **booking)
+            claim.appointment = appointment
+            claim.save(update_fields=["appointment"])
+    except IntegrityError:
+        earlier = IdempotencyKey.objects.filter(user=actor, key=idempotency_key).first()
+        if earlier is None:
+            raise
+        if earlier.request_hash != digest:
+            raise BookingError("idempotency_key_reused") from None
+        return Booked(earlier.appointment, replayed=True)
+    return Booked(appointment, replayed=False)
+
+
+# -- moving ---------------------------------------------------------------------
+
+
+def _refuse_move(current: Appointment, action: str) -> BookingError:
+    return BookingError(
+        "illegal_transition", status=current.get_status_display().lower(), action=Action(action).label.lower()
+    )
 
 
 def reschedule_appointment(
     *, appointment: Appointment, start: datetime, actor=None, now: datetime | None = None
 ) -> Appointment:
-    """Move an appointment to a new start. The old time is released only if
-    the new one is claimed; on any error nothing changes."""
+    """Move an appointment to a new start with the same practitioner. The
+    old time is released only if the new one is claimed; on any refusal
+    nothing changes. Moving to the start it already has changes nothing."""
     now = now or timezone.now()
-    _validate_start(start, now)
+    if actor is not None:
+        policies.require(actor, Act.RESCHEDULE, appointment)
+    _check_start(start, now)
     with _claiming_time():
-        current = Appointment.objects.select_for_update().select_related("service", "practitioner").get(
-            pk=appointment.pk
-        )
-        if current.status not in MOVABLE:
-            raise BookingError(
-                "illegal_transition", status=current.get_status_display().lower(), action="rescheduled"
-            )
+        current = lock_row(Appointment.objects.select_related("service", "practitioner"), appointment.pk)
+        if current.status not in OPEN:
+            raise _refuse_move(current, Action.RESCHEDULED)
         if current.start == start:
             return current
-        location_id, room_id = _claim_slot(
-            practitioner=current.practitioner,
-            service=current.service,
-            start=start,
-            now=now,
+        _, location_id, room_id = _claim(
+            service=current.service, start=start, now=now, practitioner=current.practitioner,
             ignore_appointment_id=current.pk,
         )
         previous = current.start
-        held = current.buffer_end - current.start
-        current.end = start + (current.end - current.start)
-        current.buffer_end = start + held
-        current.start = start
-        current.location_id = location_id
-        current.room_id = room_id
+        session, held = current.end - current.start, current.buffer_end - current.start
+        current.start, current.end, current.buffer_end = start, start + session, start + held
+        current.location_id, current.room_id = location_id, room_id
         current.save(update_fields=["start", "end", "buffer_end", "location", "room", "updated_at"])
         _record(
             current, Action.RESCHEDULED, actor=actor, at=now, from_status=current.status,
@@ -209,78 +353,134 @@ def reschedule_appointment(
     return current
 
 
-def _transition(
-    appointment: Appointment, action: str, *, actor, now: datetime | None, check=None, **changes
-) -> Appointment:
-    """Move to the status ``action`` leads to: an appointment already there
-    is returned unchanged; one that may not move there raises."""
+def check_reschedule(*, appointment: Appointment, start: datetime, actor=None, now: datetime | None = None) -> None:
+    """Raise what ``reschedule_appointment`` would refuse, writing nothing."""
     now = now or timezone.now()
-    target, sources = TRANSITIONS[action]
-    with transaction.atomic():
-        current = Appointment.objects.select_for_update().get(pk=appointment.pk)
-        if current.status == target:
-            return current
-        if current.status not in sources:
-            raise BookingError(
-                "illegal_transition",
-                status=current.get_status_display().lower(),
-                action=Action(action).label.lower(),
-            )
-        if check is not None:
-            check(current, now)
-        previous = current.status
-        current.status = target
-        for name, value in changes.items():
-            setattr(current, name, value(current, now) if callable(value) else value)
-        current.save(update_fields=["status", "updated_at", *changes])
-        _record(current, action, actor=actor, at=now, from_status=previous)
-    return current
+    if actor is not None:
+        policies.require(actor, Act.RESCHEDULE, appointment)
+    _check_start(start, now)
+    if appointment.status not in OPEN:
+        raise _refuse_move(appointment, Action.RESCHEDULED)
+    if appointment.start != start:
+        _choose(
+            service=appointment.service, start=start, now=now, practitioner=appointment.practitioner,
+            ignore_appointment_id=appointment.pk,
+        )
+
+
+# -- the life cycle -------------------------------------------------------------
+#
+# Each move reads as its own steps: ask the policy, lock the row, return early
+# if it is already there, refuse a move the status does not allow, check the
+# move's own rule, set the fields, then ``_save_move`` saves and records it.
+
+
+def _save_move(current: Appointment, action: str, *, to: str, actor, at: datetime, fields: tuple[str, ...] = ()) -> None:
+    """Set the new status, save it with ``fields``, and record the event."""
+    previous = current.status
+    current.status = to
+    current.save(update_fields=["status", "updated_at", *fields])
+    _record(current, action, actor=actor, at=at, from_status=previous)
 
 
 def approve_appointment(*, appointment: Appointment, actor=None, now: datetime | None = None) -> Appointment:
-    return _transition(appointment, Action.APPROVED, actor=actor, now=now)
+    now = now or timezone.now()
+    if actor is not None:
+        policies.require(actor, Act.APPROVE, appointment)
+    with transaction.atomic():
+        current = lock_row(Appointment.objects, appointment.pk)
+        if current.status == Status.CONFIRMED:
+            return current
+        if current.status != Status.PENDING:
+            raise _refuse_move(current, Action.APPROVED)
+        _save_move(current, Action.APPROVED, to=Status.CONFIRMED, actor=actor, at=now)
+    return current
 
 
 def cancel_appointment(
     *, appointment: Appointment, actor=None, reason: str = "", now: datetime | None = None
 ) -> Appointment:
-    """Cancel; inside the cancellation window the cancellation is marked late."""
+    """Cancel; less than the cancellation window before the start, the
+    cancellation is marked late."""
+    now = now or timezone.now()
+    if actor is not None:
+        policies.require(actor, Act.CANCEL, appointment)
     window = timedelta(hours=settings.CANCELLATION_WINDOW_HOURS)
-    return _transition(
-        appointment,
-        Action.CANCELLED,
-        actor=actor,
-        now=now,
-        cancelled_at=lambda current, at: at,
-        cancelled_by=actor,
-        cancellation_reason=reason.strip()[:300],
-        late_cancellation=lambda current, at: current.start - at < window,
-    )
-
-
-def _check_in_open(current: Appointment, now: datetime) -> None:
-    opens = timedelta(minutes=settings.CHECK_IN_OPENS_MINUTES)
-    if now < current.start - opens:
-        raise BookingError("too_early_to_check_in", hours=f"{opens.total_seconds() / 3600:g}")
+    with transaction.atomic():
+        current = lock_row(Appointment.objects, appointment.pk)
+        if current.status == Status.CANCELLED:
+            return current
+        if current.status not in OPEN:
+            raise _refuse_move(current, Action.CANCELLED)
+        current.cancelled_at = now
+        current.cancelled_by = actor
+        current.cancellation_reason = reason.strip()[:300]
+        current.late_cancellation = current.start - now < window
+        _save_move(
+            current, Action.CANCELLED, to=Status.CANCELLED, actor=actor, at=now,
+            fields=("cancelled_at", "cancelled_by", "cancellation_reason", "late_cancellation"),
+        )
+    return current
 
 
 def check_in(*, appointment: Appointment, actor=None, now: datetime | None = None) -> Appointment:
-    return _transition(
-        appointment, Action.CHECKED_IN, actor=actor, now=now, check=_check_in_open,
-        checked_in_at=lambda current, at: at,
-    )
+    """Check the client in, from ``CHECK_IN_OPENS_MINUTES`` before the start."""
+    now = now or timezone.now()
+    if actor is not None:
+        policies.require(actor, Act.CHECK_IN, appointment)
+    opens = timedelta(minutes=settings.CHECK_IN_OPENS_MINUTES)
+    with transaction.atomic():
+        current = lock_row(Appointment.objects, appointment.pk)
+        if current.status == Status.CHECKED_IN:
+            return current
+        if current.status != Status.CONFIRMED:
+            raise _refuse_move(current, Action.CHECKED_IN)
+        if now < current.start - opens:
+            raise BookingError("too_early_to_check_in", hours=f"{opens.total_seconds() / 3600:g}")
+        current.checked_in_at = now
+        _save_move(current, Action.CHECKED_IN, to=Status.CHECKED_IN, actor=actor, at=now, fields=("checked_in_at",))
+    return current
 
 
 def complete(*, appointment: Appointment, actor=None, now: datetime | None = None) -> Appointment:
-    return _transition(
-        appointment, Action.COMPLETED, actor=actor, now=now, completed_at=lambda current, at: at
-    )
-
-
-def _has_started(current: Appointment, now: datetime) -> None:
-    if now < current.start:
-        raise BookingError("not_started")
+    now = now or timezone.now()
+    if actor is not None:
+        policies.require(actor, Act.COMPLETE, appointment)
+    with transaction.atomic():
+        current = lock_row(Appointment.objects, appointment.pk)
+        if current.status == Status.COMPLETED:
+            return current
+        if current.status != Status.CHECKED_IN:
+            raise _refuse_move(current, Action.COMPLETED)
+        current.completed_at = now
+        _save_move(current, Action.COMPLETED, to=Status.COMPLETED, actor=actor, at=now, fields=("completed_at",))
+    return current
 
 
 def mark_no_show(*, appointment: Appointment, actor=None, now: datetime | None = None) -> Appointment:
-    return _transition(appointment, Action.NO_SHOW, actor=actor, now=now, check=_has_started)
+    """A confirmed client who has not come, once the start has passed."""
+    now = now or timezone.now()
+    if actor is not None:
+        policies.require(actor, Act.NO_SHOW, appointment)
+    with transaction.atomic():
+        current = lock_row(Appointment.objects, appointment.pk)
+        if current.status == Status.NO_SHOW:
+            return current
+        if current.status != Status.CONFIRMED:
+            raise _refuse_move(current, Action.NO_SHOW)
+        if now < current.start:
+            raise BookingError("not_started")
+        _save_move(current, Action.NO_SHOW, to=Status.NO_SHOW, actor=actor, at=now)
+    return current
+
+
+def update_notes(*, appointment: Appointment, notes: str, actor=None) -> Appointment:
+    """Change what the practitioner is told before the session."""
+    if actor is not None:
+        policies.require(actor, Act.EDIT_NOTES, appointment)
+    with transaction.atomic():
+        current = lock_row(Appointment.objects, appointment.pk)
+        if current.notes_for_practitioner != notes:
+            current.notes_for_practitioner = notes
+            current.save(update_fields=["notes_for_practitioner", "updated_at"])
+    return current

@@ -4,8 +4,6 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from bookings.admin import ClosureInline, TimeOffInline, WorkingHoursInline
-
 from .models import Client, Location, Practitioner, Room, User
 
 
@@ -41,7 +39,7 @@ class LocationAdmin(admin.ModelAdmin):
     list_display = ["name", "time_zone", "phone", "room_count", "active"]
     list_filter = ["active"]
     search_fields = ["name", "address"]
-    inlines = [RoomInline, ClosureInline]
+    inlines = [RoomInline]  # bookings.admin adds the closures
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(room_total=Count("rooms"))
@@ -65,7 +63,7 @@ class PractitionerAdmin(admin.ModelAdmin):
     list_filter = ["active", "services__category"]
     search_fields = ["display_name", "user__email", "bio"]
     filter_horizontal = ["services"]
-    inlines = [WorkingHoursInline, TimeOffInline]
+    inlines: list = []  # bookings.admin adds working hours and time off
     autocomplete_fields = ["user"]
     list_select_related = ["user"]
 

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import Prefetch
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema, inline_serializer
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from clinic import services
 from clinic.models import Client, Practitioner
+from clinic.rest import error_responses
+from clinic.selectors import require_client_of
 from treatments.models import Service
-from clinic.rest import as_api_error, error_responses
 
 
 class ClientProfileSerializer(serializers.ModelSerializer):
@@ -39,14 +38,6 @@ class RegistrationSerializer(serializers.Serializer):
     sms_reminders = serializers.BooleanField(required=False)
 
 
-def client_of(user) -> Client:
-    """The caller's client record, or a 404 for a login without one."""
-    try:
-        return user.client
-    except Client.DoesNotExist:
-        raise NotFound("This login has no client profile.") from None
-
-
 @extend_schema(tags=["auth"], responses={201: ClientProfileSerializer, **error_responses(400, 429)})
 class RegisterView(generics.GenericAPIView):
     """A client signs up; the response is their new profile."""
@@ -61,10 +52,7 @@ class RegisterView(generics.GenericAPIView):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         data["phone"] = str(data.get("phone") or "")
-        try:
-            client = services.register_client(**data)
-        except DjangoValidationError as error:
-            raise as_api_error(error) from error
+        client = services.register_client(**data)
         return Response(ClientProfileSerializer(client).data, status=status.HTTP_201_CREATED)
 
 
@@ -90,20 +78,17 @@ class MeView(generics.GenericAPIView):
     permission_classes = [IsAuthenticated]
 
     def get(self, request):
-        return Response(self.get_serializer(client_of(request.user)).data)
+        return Response(self.get_serializer(require_client_of(request.user)).data)
 
     def patch(self, request):
-        client = client_of(request.user)
+        client = require_client_of(request.user)
         serializer = self.get_serializer(client, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         changes = {
             name: str(value) if name.endswith("phone") and value is not None else value
             for name, value in serializer.validated_data.items()
         }
-        try:
-            client = services.update_client_profile(client=client, **changes)
-        except DjangoValidationError as error:
-            raise as_api_error(error) from error
+        client = services.update_client_profile(client=client, **changes)
         return Response(self.get_serializer(client).data)
 
 

@@ -165,4 +165,5 @@ def _demo_appointments() -> None:
             service=service,
             start=slot.start,
             source=Source.STAFF,
+            actor=None,
         )

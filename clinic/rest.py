@@ -8,15 +8,14 @@ their messages (empty when no single input is at fault).
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse
-from rest_framework import exceptions, serializers, status
+from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from bookings.errors import BookingError
+from clinic.errors import DomainError
 
 
 def _flatten(detail) -> list[str]:
@@ -38,10 +37,8 @@ def error_body(code: str, detail: str, fields: dict[str, list[str]] | None = Non
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, BookingError):
-        fields = {exc.field: [exc.message]} if exc.field else {}
-        code = status.HTTP_409_CONFLICT if exc.is_conflict else status.HTTP_400_BAD_REQUEST
-        return Response(error_body(exc.code, exc.message, fields), status=code)
+    if isinstance(exc, DomainError):
+        return Response(error_body(exc.code, exc.message, exc.field_messages), status=int(exc.kind))
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -83,18 +80,10 @@ ERROR_MEANINGS = {
     404: "Not found, or not yours to see.",
     409: "The request conflicts with the current state (e.g. the slot was taken).",
     429: "Too many requests; wait and retry.",
+    503: "Too busy to decide now; retry shortly.",
 }
 
 
 def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
     """Schema entries for the errors an endpoint may answer with."""
     return {code: OpenApiResponse(ErrorSerializer, description=ERROR_MEANINGS[code]) for code in statuses}
-
-
-def as_api_error(error: DjangoValidationError) -> exceptions.ValidationError:
-    """A model or service ``ValidationError`` as a 400 with field messages."""
-    if hasattr(error, "error_dict"):
-        return exceptions.ValidationError(
-            {"non_field_errors" if name == "__all__" else name: messages for name, messages in error.message_dict.items()}
-        )
-    return exceptions.ValidationError({"non_field_errors": error.messages})

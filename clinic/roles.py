@@ -39,8 +39,12 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "clinic.room": VIEW,
         **{f"treatments.{model}": VIEW for model in CATALOGUE},
         "treatments.homecareassignment": EDIT,
-        "bookings.appointment": VIEW,
-        **{f"bookings.{model}": VIEW for model in SCHEDULE},
+        # Their own appointments and time off only (bookings.policies).
+        "bookings.appointment": ("view", "change"),
+        "bookings.appointmentevent": VIEW,
+        "bookings.workinghours": VIEW,
+        "bookings.timeoff": FULL,
+        "bookings.closure": VIEW,
     },
     MANAGER: {
         "clinic.user": EDIT,

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from clinic.errors import ClinicError
 from clinic.models import Client
 
 # What a client may change about themselves (the email is the login's).
@@ -19,14 +20,13 @@ PROFILE_FIELDS = (
     "emergency_contact_name",
     "emergency_contact_phone",
 )
-EMAIL_TAKEN = "An account with this email address already exists."
 
 
 def register_client(*, full_name: str, email: str, phone: str, password: str, **profile) -> Client:
     """Create a login and its client record together, or neither.
 
-    Raises ``ValidationError`` with field messages: the password fails the
-    password rules, the email is taken, or the profile breaks a constraint.
+    Raises ``ClinicError``: the password fails the password rules, the email
+    is taken, or the profile breaks a model rule.
     """
     User = get_user_model()
     email = User.objects.normalize_email(email).strip().lower()
@@ -37,11 +37,11 @@ def register_client(*, full_name: str, email: str, phone: str, password: str, **
     try:
         password_validation.validate_password(password, user)
     except ValidationError as error:
-        raise ValidationError({"password": error.messages}) from error
+        raise ClinicError("weak_password", fields={"password": error.messages}) from error
     if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError({"email": [EMAIL_TAKEN]})
+        raise ClinicError("email_taken", field="email")
     client = Client(full_name=full_name, email=email, phone=phone, **profile)
-    client.full_clean(exclude=["user"])
+    _check_profile(client)
     try:
         with transaction.atomic():
             user.set_password(password)
@@ -49,7 +49,7 @@ def register_client(*, full_name: str, email: str, phone: str, password: str, **
             client.user = user
             client.save()
     except IntegrityError as error:  # a sign-up with the same email won the race
-        raise ValidationError({"email": [EMAIL_TAKEN]}) from error
+        raise ClinicError("email_taken", field="email") from error
     return client
 
 
@@ -62,6 +62,13 @@ def update_client_profile(*, client: Client, **changes) -> Client:
         locked = Client.objects.select_for_update().get(pk=client.pk)
         for name, value in changes.items():
             setattr(locked, name, value)
-        locked.full_clean(exclude=["user"])
+        _check_profile(locked)
         locked.save()
     return locked
+
+
+def _check_profile(client: Client) -> None:
+    try:
+        client.full_clean(exclude=["user"])
+    except ValidationError as error:
+        raise ClinicError.from_validation("invalid_profile", error) from error

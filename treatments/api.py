@@ -9,8 +9,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
-from clinic.api import client_of
 from clinic.rest import error_responses
+from clinic.selectors import require_client_of
 from treatments.models import HomeCareAssignment, HomeCareStep, Service, ServiceCategory
 
 
@@ -92,7 +92,7 @@ class HomeCareList(generics.ListAPIView):
             return self.queryset
         steps = Prefetch("routine__steps", queryset=HomeCareStep.objects.order_by("position"))
         return (
-            HomeCareAssignment.objects.filter(client=client_of(self.request.user), active=True)
+            HomeCareAssignment.objects.filter(client=require_client_of(self.request.user), active=True)
             .select_related("routine", "assigned_by")
             .prefetch_related(steps)
             .order_by("-assigned_on", "pk")

@@ -237,3 +237,5 @@ BOOKING_HORIZON_DAYS = env.int("BOOKING_HORIZON_DAYS", default=60)
 CANCELLATION_WINDOW_HOURS = env.int("CANCELLATION_WINDOW_HOURS", default=24)
 # How long before the start the front desk may check a client in.
 CHECK_IN_OPENS_MINUTES = env.int("CHECK_IN_OPENS_MINUTES", default=120)
+# How long a booking waits for another booking's lock before answering "busy".
+LOCK_TIMEOUT_SECONDS = env.float("LOCK_TIMEOUT_SECONDS", default=5.0)

@@ -48,5 +48,5 @@ def booked(studio, people) -> Appointment:
     """Client A's appointment with the assigned practitioner, next Tuesday."""
     return services.book_appointment(
         client=studio.client, practitioner=studio.practitioner, service=studio.service,
-        start=local(next_tuesday(), 10), source=Source.APP,
+        start=local(next_tuesday(), 10), source=Source.APP, actor=None,
     )

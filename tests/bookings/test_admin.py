@@ -54,7 +54,7 @@ def test_receptionist_books_a_phone_call(client, studio, receptionist, frozen_no
 
 def test_a_taken_slot_shows_on_the_form_and_writes_nothing(client, studio, receptionist, frozen_now):
     services.book_appointment(client=studio.other_client, practitioner=studio.practitioner, service=studio.service,
-                              start=local(TUESDAY, 10), source=Source.WEB, now=NOW)
+                              start=local(TUESDAY, 10), source=Source.WEB, actor=None, now=NOW)
     client.force_login(receptionist)
     response = client.post(ADD, form(studio, local(TUESDAY, 10, 30)))
     assert response.status_code == 200
@@ -64,7 +64,7 @@ def test_a_taken_slot_shows_on_the_form_and_writes_nothing(client, studio, recep
 
 def test_moving_an_appointment_in_the_change_form(client, studio, receptionist, frozen_now):
     appointment = services.book_appointment(client=studio.client, practitioner=studio.practitioner,
-                                            service=studio.service, start=local(TUESDAY, 10), source=Source.WEB, now=NOW)
+                                            service=studio.service, start=local(TUESDAY, 10), source=Source.WEB, actor=None, now=NOW)
     client.force_login(receptionist)
     url = reverse("admin:bookings_appointment_change", args=[appointment.pk])
     response = client.post(url, form(studio, local(TUESDAY, 15), notes_for_practitioner="Moved by phone"))
@@ -77,7 +77,7 @@ def test_moving_an_appointment_in_the_change_form(client, studio, receptionist, 
 
 def test_check_in_action(client, studio, receptionist, monkeypatch):
     appointment = services.book_appointment(client=studio.client, practitioner=studio.practitioner,
-                                            service=studio.service, start=local(TUESDAY, 10), source=Source.WEB, now=NOW)
+                                            service=studio.service, start=local(TUESDAY, 10), source=Source.WEB, actor=None, now=NOW)
     monkeypatch.setattr(timezone, "now", lambda: local(TUESDAY, 9, 45))
     client.force_login(receptionist)
     response = client.post(LIST, {"action": "check_in", "_selected_action": [appointment.pk]}, follow=True)
@@ -88,7 +88,7 @@ def test_check_in_action(client, studio, receptionist, monkeypatch):
 
 def test_a_refused_action_says_why(client, studio, receptionist, frozen_now):
     appointment = services.book_appointment(client=studio.client, practitioner=studio.practitioner,
-                                            service=studio.service, start=local(TUESDAY, 10), source=Source.WEB, now=NOW)
+                                            service=studio.service, start=local(TUESDAY, 10), source=Source.WEB, actor=None, now=NOW)
     client.force_login(receptionist)
     response = client.post(LIST, {"action": "complete", "_selected_action": [appointment.pk]}, follow=True)
     assert "A confirmed appointment cannot be completed." in response.content.decode()
@@ -98,9 +98,9 @@ def test_a_refused_action_says_why(client, studio, receptionist, frozen_now):
 
 def test_a_practitioner_sees_only_their_own_appointments(client, studio, frozen_now):
     own = services.book_appointment(client=studio.client, practitioner=studio.practitioner,
-                                    service=studio.service, start=local(TUESDAY, 10), source=Source.WEB, now=NOW)
+                                    service=studio.service, start=local(TUESDAY, 10), source=Source.WEB, actor=None, now=NOW)
     other = services.book_appointment(client=studio.other_client, practitioner=studio.other_practitioner,
-                                      service=studio.service, start=local(TUESDAY, 15), source=Source.WEB, now=NOW)
+                                      service=studio.service, start=local(TUESDAY, 15), source=Source.WEB, actor=None, now=NOW)
     user = studio.practitioner.user
     user.is_staff = True
     user.save()
@@ -115,14 +115,14 @@ def test_a_practitioner_sees_only_their_own_appointments(client, studio, frozen_
 
 def test_appointments_cannot_be_deleted_even_by_a_manager(client, studio, manager, frozen_now):
     appointment = services.book_appointment(client=studio.client, practitioner=studio.practitioner,
-                                            service=studio.service, start=local(TUESDAY, 10), source=Source.WEB, now=NOW)
+                                            service=studio.service, start=local(TUESDAY, 10), source=Source.WEB, actor=None, now=NOW)
     client.force_login(manager)
     assert client.get(reverse("admin:bookings_appointment_delete", args=[appointment.pk])).status_code == 403
 
 
 def test_list_shows_local_time(client, studio, manager, frozen_now):
     services.book_appointment(client=studio.client, practitioner=studio.practitioner,
-                              service=studio.service, start=local(TUESDAY, 10), source=Source.WEB, now=NOW)
+                              service=studio.service, start=local(TUESDAY, 10), source=Source.WEB, actor=None, now=NOW)
     client.force_login(manager)
     assert "Tue 08 Dec 2026, 10:00" in client.get(LIST).content.decode()
 

@@ -13,7 +13,7 @@ from bookings.errors import BookingError
 from bookings.models import Appointment, AppointmentEvent, AppointmentStatus, Source
 from tests.scenario import MONDAY, NOW, TUESDAY, local
 from tests.bookings.factories import ClosureFactory, TimeOffFactory
-from tests.clinic.factories import RoomFactory
+from tests.clinic.factories import RoomFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 Status = AppointmentStatus
@@ -26,6 +26,7 @@ def book(studio, start, *, client=None, practitioner=None, service=None, now=NOW
         service=service or studio.service,
         start=start,
         source=extra.pop("source", Source.WEB),
+        actor=extra.pop("actor", None),
         now=now,
         **extra,
     )
@@ -87,7 +88,7 @@ class TestRefusals:
     def test_client_missing(self, studio):
         error = refused("client_missing", lambda: services.book_appointment(
             client=None, practitioner=studio.practitioner, service=studio.service,
-            start=local(TUESDAY, 10), source=Source.WEB, now=NOW))
+            start=local(TUESDAY, 10), source=Source.WEB, actor=None, now=NOW))
         assert error.field == "client"
 
     def test_naive_start(self, studio):
@@ -218,7 +219,10 @@ class TestLifeCycle:
 
 
 class TestCancel:
-    def test_early_cancellation_frees_the_slot(self, studio, client_user):
+    def test_early_cancellation_frees_the_slot(self, studio):
+        client_user = UserFactory()
+        studio.client.user = client_user
+        studio.client.save(update_fields=["user"])
         appointment = book(studio, local(TUESDAY, 10))
         cancelled = services.cancel_appointment(appointment=appointment, actor=client_user, reason=" Fever ", now=NOW)
         assert cancelled.status == Status.CANCELLED
@@ -300,5 +304,5 @@ class TestDatabaseGuarantee:
     def test_a_constraint_violation_becomes_slot_unavailable(self, studio, monkeypatch):
         book(studio, local(TUESDAY, 10))
         # Pretend the service's own check missed the clash (as a race would).
-        monkeypatch.setattr(services, "_claim_slot", lambda **kwargs: (studio.location.pk, None))
+        monkeypatch.setattr(services, "_claim", lambda **kwargs: (studio.practitioner.pk, studio.location.pk, None))
         refused("slot_unavailable", lambda: book(studio, local(TUESDAY, 10), client=studio.other_client))

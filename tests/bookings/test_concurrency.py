@@ -59,7 +59,7 @@ def booking(studio, client, start, practitioner=None):
         practitioner=practitioner or studio.practitioner,
         service=studio.service,
         start=start,
-        source=Source.APP,
+        source=Source.APP, actor=None,
         now=NOW,
     )
 
@@ -99,7 +99,7 @@ def test_many_practitioners_race_for_the_last_room(studio):
 def test_a_reschedule_races_new_bookings_for_its_target(studio):
     moving = services.book_appointment(
         client=studio.client, practitioner=studio.practitioner, service=studio.service,
-        start=local(TUESDAY, 10), source=Source.STAFF, now=NOW,
+        start=local(TUESDAY, 10), source=Source.STAFF, actor=None, now=NOW,
     )
     clients = ClientFactory.create_batch(THREADS - 1)
     calls = [booking(studio, client, local(TUESDAY, 17)) for client in clients]

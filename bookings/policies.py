@@ -1,0 +1,186 @@
+"""Who may see and do what with appointments and schedules.
+
+The one place these rules live: the REST API, the staff panel (querysets,
+actions, buttons, form fields), the booking pages and the tasks all ask
+here, and the booking service asks here before it writes.
+
+- The front desk (receptionists, managers, superusers) sees every
+  appointment and may do everything to it.
+- A practitioner sees the appointments they treat and runs their own day:
+  approve, check in, complete, mark a no-show, move, cancel, and write the
+  note for the session. They keep their own time off.
+- A client sees their own appointments and may move or cancel them.
+- Anyone else sees none, so to them an appointment does not exist (404).
+
+Only clients (for themselves) and the front desk (for a client they name)
+may book.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from bookings.errors import BookingError
+from bookings.models import Appointment, AppointmentEvent, TimeOff
+from clinic.models import Client, Practitioner
+from clinic.roles import is_front_desk
+from clinic.selectors import client_of
+
+
+class Act(enum.StrEnum):
+    """What can be done to an appointment; each label reads after "You are
+    not allowed to"."""
+
+    VIEW = "view"
+    CANCEL = "cancel"
+    RESCHEDULE = "reschedule"
+    APPROVE = "approve"
+    CHECK_IN = "check_in"
+    COMPLETE = "complete"
+    NO_SHOW = "no_show"
+    EDIT_NOTES = "edit_notes"
+
+    @property
+    def label(self) -> str:
+        return str(ACT_LABELS[self])
+
+
+ACT_LABELS = {
+    Act.VIEW: _("see this appointment"),
+    Act.CANCEL: _("cancel this appointment"),
+    Act.RESCHEDULE: _("move this appointment"),
+    Act.APPROVE: _("approve this appointment"),
+    Act.CHECK_IN: _("check this client in"),
+    Act.COMPLETE: _("complete this appointment"),
+    Act.NO_SHOW: _("mark this appointment as a no-show"),
+    Act.EDIT_NOTES: _("change the notes of this appointment"),
+}
+BOOK_LABEL = _("book appointments: only clients and the front desk book")
+
+FRONT_DESK_ACTS = frozenset(Act)
+PRACTITIONER_ACTS = frozenset(Act)  # on the appointments they treat
+CLIENT_ACTS = frozenset({Act.VIEW, Act.CANCEL, Act.RESCHEDULE})  # on their own
+
+
+def practitioner_of(user) -> Practitioner | None:
+    """The practitioner record a login belongs to, looked up once per user."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    try:
+        return user.practitioner
+    except Practitioner.DoesNotExist:
+        return None
+
+
+# -- seeing -------------------------------------------------------------------
+
+
+def visible_appointments(user, queryset: QuerySet[Appointment] | None = None) -> QuerySet[Appointment]:
+    """The part of ``queryset`` (all appointments by default) ``user`` may see."""
+    queryset = Appointment.objects.all() if queryset is None else queryset
+    if not getattr(user, "is_authenticated", False):
+        return queryset.none()
+    if is_front_desk(user):
+        return queryset
+    return queryset.filter(Q(client__user=user) | Q(practitioner__user=user))
+
+
+def visible_events(user, queryset: QuerySet[AppointmentEvent]) -> QuerySet[AppointmentEvent]:
+    """The audit trail of the appointments ``user`` may see."""
+    if is_front_desk(user):
+        return queryset
+    return queryset.filter(appointment__in=visible_appointments(user).values("pk"))
+
+
+# -- doing --------------------------------------------------------------------
+
+
+def acts_on(user, appointment: Appointment) -> frozenset[Act]:
+    """Everything ``user`` may do to ``appointment`` (empty: not even see it)."""
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    if is_front_desk(user):
+        return FRONT_DESK_ACTS
+    acts: frozenset[Act] = frozenset()
+    practitioner, client = practitioner_of(user), client_of(user)
+    if practitioner is not None and appointment.practitioner_id == practitioner.pk:
+        acts |= PRACTITIONER_ACTS
+    if client is not None and appointment.client_id == client.pk:
+        acts |= CLIENT_ACTS
+    return acts
+
+
+def may(user, act: Act, appointment: Appointment) -> bool:
+    return act in acts_on(user, appointment)
+
+
+def require(user, act: Act, appointment: Appointment) -> None:
+    """Raise ``permission_denied`` (403) unless ``user`` may ``act`` on it. Ask
+    only about an appointment the user can see: one they cannot see is a
+    404 to them, decided by ``visible_appointments``."""
+    if not may(user, act, appointment):
+        raise BookingError("permission_denied", action=act.label)
+
+
+def may_ever(user, act: Act) -> bool:
+    """Whether ``user`` may ``act`` on at least some appointments: the staff
+    panel shows an action or a button only to those who may."""
+    if is_front_desk(user):
+        return True
+    if act in PRACTITIONER_ACTS and practitioner_of(user) is not None:
+        return True
+    return act in CLIENT_ACTS and client_of(user) is not None
+
+
+# -- booking ------------------------------------------------------------------
+
+
+def may_book(user) -> bool:
+    return is_front_desk(user) or client_of(user) is not None
+
+
+def client_for_booking(*, actor, client: Client | None) -> Client:
+    """Whom a booking made by ``actor`` is for.
+
+    The front desk books for the client it names; a client books for
+    themselves (a ``client`` they name is not theirs to choose, so it is
+    ignored); the system (no actor: demo data, imports) names the client.
+    Anyone else may not book.
+    """
+    if actor is None or is_front_desk(actor):
+        if client is None:
+            raise BookingError("client_missing", field="client")
+        return client
+    own = client_of(actor)
+    if own is None:
+        raise BookingError("permission_denied", action=BOOK_LABEL)
+    return own
+
+
+def books_as_staff(actor) -> bool:
+    """A booking the front desk makes is recorded as the staff's, whichever
+    way it came in (panel, app or pages)."""
+    return actor is not None and is_front_desk(actor)
+
+
+# -- schedules ----------------------------------------------------------------
+
+
+def visible_time_off(user, queryset: QuerySet[TimeOff] | None = None) -> QuerySet[TimeOff]:
+    """The front desk keeps everyone's time off; a practitioner their own."""
+    queryset = TimeOff.objects.all() if queryset is None else queryset
+    if is_front_desk(user):
+        return queryset
+    practitioner = practitioner_of(user)
+    return queryset.filter(practitioner=practitioner) if practitioner else queryset.none()
+
+
+def time_off_practitioners(user) -> QuerySet[Practitioner]:
+    """Whose time off ``user`` may enter."""
+    if is_front_desk(user):
+        return Practitioner.objects.all()
+    practitioner = practitioner_of(user)
+    return Practitioner.objects.filter(pk=practitioner.pk) if practitioner else Practitioner.objects.none()
