@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run migrate demo test check clean
+.PHONY: install run migrate demo test lint check clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,10 +27,14 @@ run: demo
 	@echo "Staff panel: http://$(HOST):$(PORT)/admin/   health: http://$(HOST):$(PORT)/healthz"
 	DEBUG=true HOST=$(HOST) PORT=$(PORT) PATH="$(BIN):$$PATH" $(BIN)/honcho start -f Procfile.dev
 
-## Set up and run the whole test suite (PostgreSQL/Redis too when DATABASE_URL/REDIS_URL point at them).
-test: install
+## Check the import contract, then run the whole test suite (PostgreSQL/Redis too when DATABASE_URL/REDIS_URL point at them).
+test: install lint
 	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure here" >&2; fi; exit $$rc
+
+## The import contract (.importlinter): layers point down only.
+lint: install
+	$(BIN)/lint-imports --no-cache
 
 check: install
 	DEBUG=true $(BIN)/python manage.py check

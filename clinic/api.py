@@ -1,9 +1,7 @@
-"""API for people: sign-up, sign-in, the caller's profile, practitioners."""
+"""API for people: sign-up, sign-in, the caller's profile."""
 
 from __future__ import annotations
 
-import django_filters
-from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema, inline_serializer
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import generics, serializers, status
@@ -12,10 +10,9 @@ from rest_framework.response import Response
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from clinic import services
-from clinic.models import Client, Practitioner
+from clinic.models import Client
 from clinic.rest import error_responses
 from clinic.selectors import require_client_of
-from treatments.models import Service
 
 
 class ClientProfileSerializer(serializers.ModelSerializer):
@@ -90,35 +87,3 @@ class MeView(generics.GenericAPIView):
         }
         client = services.update_client_profile(client=client, **changes)
         return Response(self.get_serializer(client).data)
-
-
-class PractitionerSerializer(serializers.ModelSerializer):
-    name = serializers.CharField(source="display_name")
-    services = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
-
-    class Meta:
-        model = Practitioner
-        fields = ["id", "name", "bio", "services"]
-
-
-class PractitionerFilter(django_filters.FilterSet):
-    service = django_filters.ModelChoiceFilter(
-        field_name="services", queryset=Service.objects.all(), help_text="Only those who offer this service id."
-    )
-
-    class Meta:
-        model = Practitioner
-        fields = ["service"]
-
-
-@extend_schema(tags=["catalogue"], responses={200: PractitionerSerializer(many=True), **error_responses(400, 404, 429)})
-class PractitionerList(generics.ListAPIView):
-    """Practitioners taking bookings, with the services each offers."""
-
-    serializer_class = PractitionerSerializer
-    permission_classes = [AllowAny]
-    filterset_class = PractitionerFilter
-
-    def get_queryset(self):
-        offered = Prefetch("services", queryset=Service.objects.filter(active=True).order_by("pk"))
-        return Practitioner.objects.filter(active=True).prefetch_related(offered).order_by("display_name", "pk").distinct()

@@ -5,8 +5,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from bookings.api import AppointmentViewSet, AvailabilityView
-from clinic.api import MeView, PractitionerList, RefreshView, RegisterView, TokenView
-from treatments.api import HomeCareList, ServiceList
+from clinic.api import MeView, RefreshView, RegisterView, TokenView
+from treatments.api import HomeCareList, PractitionerList, ServiceList
 
 router = SimpleRouter()
 router.register("appointments", AppointmentViewSet, basename="appointment")

@@ -1,4 +1,5 @@
-"""API for the catalogue and the caller's home-care plan."""
+"""API for the catalogue (treatments and who offers them) and the caller's
+home-care plan."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
+from clinic.models import Practitioner
 from clinic.rest import error_responses
 from clinic.selectors import require_client_of
 from treatments.models import HomeCareAssignment, HomeCareStep, Service, ServiceCategory
@@ -97,3 +99,35 @@ class HomeCareList(generics.ListAPIView):
             .prefetch_related(steps)
             .order_by("-assigned_on", "pk")
         )
+
+
+class PractitionerSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="display_name")
+    services = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Practitioner
+        fields = ["id", "name", "bio", "services"]
+
+
+class PractitionerFilter(django_filters.FilterSet):
+    service = django_filters.ModelChoiceFilter(
+        field_name="services", queryset=Service.objects.all(), help_text="Only those who offer this service id."
+    )
+
+    class Meta:
+        model = Practitioner
+        fields = ["service"]
+
+
+@extend_schema(tags=["catalogue"], responses={200: PractitionerSerializer(many=True), **error_responses(400, 404, 429)})
+class PractitionerList(generics.ListAPIView):
+    """Practitioners taking bookings, with the services each offers."""
+
+    serializer_class = PractitionerSerializer
+    permission_classes = [AllowAny]
+    filterset_class = PractitionerFilter
+
+    def get_queryset(self):
+        offered = Prefetch("services", queryset=Service.objects.filter(active=True).order_by("pk"))
+        return Practitioner.objects.filter(active=True).prefetch_related(offered).order_by("display_name", "pk").distinct()
