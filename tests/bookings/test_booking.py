@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
-from bookings import services
+from bookings import selectors, services
 from bookings.errors import BookingError
-from bookings.models import Appointment, AppointmentEvent, AppointmentStatus, Source
+from bookings.models import Appointment, AppointmentEvent, AppointmentStatus, IdempotencyKey, Source
 from tests.scenario import MONDAY, NOW, TUESDAY, local
 from tests.bookings.factories import ClosureFactory, TimeOffFactory
 from tests.clinic.factories import RoomFactory, UserFactory
@@ -306,3 +306,327 @@ class TestDatabaseGuarantee:
         # Pretend the service's own check missed the clash (as a race would).
         monkeypatch.setattr(services, "_claim", lambda **kwargs: (studio.practitioner.pk, studio.location.pk, None))
         refused("slot_unavailable", lambda: book(studio, local(TUESDAY, 10), client=studio.other_client))
+
+
+class TestBoundaries:
+    """Each rule's edge, exactly: a test here goes red if ``<`` becomes ``<=``."""
+
+    def test_a_start_exactly_now_is_not_in_the_past(self, studio, settings):
+        settings.BOOKING_MIN_NOTICE_MINUTES = 0
+        now = local(TUESDAY, 10)
+        appointment = book(studio, now, now=now)
+        assert appointment.start == now and appointment.status == Status.CONFIRMED
+
+    def test_a_start_a_moment_ago_is_in_the_past(self, studio, settings):
+        settings.BOOKING_MIN_NOTICE_MINUTES = 0
+        refused("in_the_past", lambda: book(studio, local(TUESDAY, 10), now=local(TUESDAY, 10) + timedelta(seconds=1)))
+
+    def test_cancelling_exactly_at_the_window_edge_is_not_late(self, studio, settings):
+        settings.CANCELLATION_WINDOW_HOURS = 24
+        appointment = book(studio, local(TUESDAY, 10))
+        cancelled = services.cancel_appointment(appointment=appointment, now=local(MONDAY, 10))
+        assert cancelled.late_cancellation is False
+
+    def test_cancelling_a_second_inside_the_window_is_late(self, studio, settings):
+        settings.CANCELLATION_WINDOW_HOURS = 24
+        appointment = book(studio, local(TUESDAY, 10))
+        cancelled = services.cancel_appointment(appointment=appointment, now=local(MONDAY, 10) + timedelta(seconds=1))
+        assert cancelled.late_cancellation is True
+
+    def test_a_no_show_may_be_marked_at_the_very_start(self, studio):
+        appointment = book(studio, local(TUESDAY, 10))
+        assert services.mark_no_show(appointment=appointment, now=local(TUESDAY, 10)).status == Status.NO_SHOW
+
+    def test_check_in_opens_exactly_at_its_window(self, studio, settings):
+        settings.CHECK_IN_OPENS_MINUTES = 120
+        appointment = book(studio, local(TUESDAY, 14))
+        refused("too_early_to_check_in", lambda: services.check_in(
+            appointment=appointment, now=local(TUESDAY, 12) - timedelta(seconds=1)))
+        assert services.check_in(appointment=appointment, now=local(TUESDAY, 12)).status == Status.CHECKED_IN
+
+
+class TestMovesFromEachState:
+    """Which moves each status allows; a refused move writes nothing."""
+
+    def checked_in(self, studio) -> Appointment:
+        appointment = book(studio, local(TUESDAY, 10))
+        return services.check_in(appointment=appointment, now=local(TUESDAY, 9, 50))
+
+    def pending(self, studio) -> Appointment:
+        studio.service.requires_approval = True
+        studio.service.save()
+        return book(studio, local(TUESDAY, 10))
+
+    def test_a_checked_in_appointment_cannot_be_cancelled(self, studio):
+        appointment = self.checked_in(studio)
+        error = refused("illegal_transition", lambda: services.cancel_appointment(
+            appointment=appointment, now=local(TUESDAY, 9, 55)))
+        assert error.message == "A checked in appointment cannot be cancelled."
+        appointment.refresh_from_db()
+        assert appointment.status == Status.CHECKED_IN and appointment.cancelled_at is None
+
+    def test_a_checked_in_appointment_cannot_be_moved(self, studio):
+        appointment = self.checked_in(studio)
+        refused("illegal_transition", lambda: services.reschedule_appointment(
+            appointment=appointment, start=local(TUESDAY, 15), now=local(TUESDAY, 9, 55)))
+        appointment.refresh_from_db()
+        assert appointment.start == local(TUESDAY, 10)
+
+    def test_a_pending_appointment_cannot_be_a_no_show(self, studio):
+        appointment = self.pending(studio)
+        refused("illegal_transition", lambda: services.mark_no_show(appointment=appointment, now=local(TUESDAY, 11)))
+        appointment.refresh_from_db()
+        assert appointment.status == Status.PENDING
+
+    def test_a_pending_appointment_can_be_cancelled_and_moved(self, studio):
+        appointment = self.pending(studio)
+        moved = services.reschedule_appointment(appointment=appointment, start=local(TUESDAY, 15), now=NOW)
+        assert moved.start == local(TUESDAY, 15) and moved.status == Status.PENDING
+        assert services.cancel_appointment(appointment=moved, now=NOW).status == Status.CANCELLED
+
+    def test_approving_twice_changes_nothing(self, studio, manager):
+        appointment = self.pending(studio)
+        services.approve_appointment(appointment=appointment, actor=manager, now=NOW)
+        services.approve_appointment(appointment=appointment, actor=manager, now=NOW)
+        assert list(appointment.events.values_list("action", flat=True)) == ["booked", "approved"]
+
+
+class TestAuditTrail:
+    """Every change leaves one event naming who, when, from and to."""
+
+    def test_each_move_records_its_actor_and_both_statuses(self, studio, receptionist, manager):
+        appointment = book(studio, local(TUESDAY, 10), actor=receptionist)
+        services.check_in(appointment=appointment, actor=receptionist, now=local(TUESDAY, 9, 50))
+        services.complete(appointment=appointment, actor=manager, now=local(TUESDAY, 11))
+        events = list(appointment.events.values_list("action", "from_status", "to_status", "actor", "at"))
+        assert events == [
+            ("booked", "", "confirmed", receptionist.pk, NOW),
+            ("checked_in", "confirmed", "checked_in", receptionist.pk, local(TUESDAY, 9, 50)),
+            ("completed", "checked_in", "completed", manager.pk, local(TUESDAY, 11)),
+        ]
+
+    def test_a_no_show_records_who_marked_it(self, studio, receptionist):
+        appointment = book(studio, local(TUESDAY, 10))
+        services.mark_no_show(appointment=appointment, actor=receptionist, now=local(TUESDAY, 10, 20))
+        event = appointment.events.last()
+        assert (event.action, event.from_status, event.to_status, event.actor) == (
+            "no_show", "confirmed", "no_show", receptionist)
+
+    def test_a_cancellation_records_who_and_from_what(self, studio, receptionist):
+        appointment = book(studio, local(TUESDAY, 10))
+        services.cancel_appointment(appointment=appointment, actor=receptionist, now=NOW)
+        event = appointment.events.last()
+        assert (event.action, event.from_status, event.to_status, event.actor) == (
+            "cancelled", "confirmed", "cancelled", receptionist)
+
+    def test_a_move_records_from_and_to(self, studio, receptionist):
+        appointment = book(studio, local(TUESDAY, 10))
+        services.reschedule_appointment(appointment=appointment, start=local(TUESDAY, 15), actor=receptionist, now=NOW)
+        event = appointment.events.last()
+        assert (event.action, event.from_status, event.to_status, event.actor) == (
+            "rescheduled", "confirmed", "confirmed", receptionist)
+        assert datetime.fromisoformat(event.details["new_start"]) == local(TUESDAY, 15)
+
+    def test_the_booking_event_records_where_it_came_from(self, studio, receptionist):
+        assert book(studio, local(TUESDAY, 10), source=Source.APP).events.get().details == {"source": "app"}
+        staff = book(studio, local(TUESDAY, 15), source=Source.APP, actor=receptionist)
+        assert staff.source == Source.STAFF
+        assert staff.events.get().details == {"source": "staff"}
+
+
+class TestRescheduleChecks:
+    def test_moving_to_the_same_start_changes_nothing(self, studio):
+        appointment = book(studio, local(TUESDAY, 10))
+        before = Appointment.objects.get(pk=appointment.pk)
+        same = services.reschedule_appointment(appointment=appointment, start=local(TUESDAY, 10), now=NOW)
+        assert same.start == local(TUESDAY, 10)
+        assert Appointment.objects.get(pk=appointment.pk).updated_at == before.updated_at
+        assert list(appointment.events.values_list("action", flat=True)) == ["booked"]
+
+    def test_moving_into_the_past_is_refused(self, studio):
+        appointment = book(studio, local(TUESDAY, 10))
+        refused("in_the_past", lambda: services.reschedule_appointment(
+            appointment=appointment, start=local(MONDAY, 7), now=NOW))
+
+    def test_moving_to_a_time_without_its_zone_is_refused(self, studio):
+        appointment = book(studio, local(TUESDAY, 10))
+        refused("naive_start", lambda: services.reschedule_appointment(
+            appointment=appointment, start=datetime(2026, 12, 8, 15), now=NOW))
+
+    def test_moving_keeps_the_length_and_the_buffer(self, studio):
+        appointment = book(studio, local(TUESDAY, 10))
+        moved = services.reschedule_appointment(appointment=appointment, start=local(TUESDAY, 14, 30), now=NOW)
+        moved.refresh_from_db()
+        assert (moved.end - moved.start, moved.buffer_end - moved.end) == (timedelta(hours=1), timedelta(minutes=15))
+
+
+class TestAnyone:
+    """``practitioner=None``: whoever is free, chosen under the lock."""
+
+    def anyone(self, studio, start, *, client=None, now=NOW) -> Appointment:
+        return services.book_appointment(
+            client=client or studio.client, service=studio.service, start=start, source=Source.WEB, actor=None,
+            now=now,
+        )
+
+    def test_a_practitioner_taken_since_the_listing_leaves_the_client_with_the_colleague(self, studio):
+        second = RoomFactory(location=studio.location, name="Room 2")
+        listed = selectors.free_slots(service=studio.service, first_day=TUESDAY, last_day=TUESDAY, now=NOW)
+        at_ten = {slot.practitioner_id for slot in listed if slot.start == local(TUESDAY, 10)}
+        assert at_ten == {studio.practitioner.pk, studio.other_practitioner.pk}
+        taken = book(studio, local(TUESDAY, 10), client=studio.other_client)  # between listing and booking
+        appointment = self.anyone(studio, local(TUESDAY, 10))
+        assert taken.practitioner == studio.practitioner
+        assert appointment.practitioner_id == studio.other_practitioner.pk
+        assert {taken.room_id, appointment.room_id} == {studio.room.pk, second.pk}
+
+    def test_the_least_booked_practitioner_that_day_comes_first(self, studio):
+        RoomFactory(location=studio.location, name="Room 2")
+        book(studio, local(TUESDAY, 9), practitioner=studio.other_practitioner, client=studio.other_client)
+        book(studio, local(TUESDAY, 15), practitioner=studio.other_practitioner, client=studio.other_client)
+        book(studio, local(TUESDAY, 17), practitioner=studio.practitioner, client=studio.other_client)
+        assert self.anyone(studio, local(TUESDAY, 11)).practitioner_id == studio.practitioner.pk
+
+    def test_a_tie_goes_to_the_first_in_id_order(self, studio):
+        first = min(studio.practitioner.pk, studio.other_practitioner.pk)
+        assert self.anyone(studio, local(TUESDAY, 10)).practitioner_id == first
+
+    def test_bookings_on_other_days_do_not_count(self, studio):
+        RoomFactory(location=studio.location, name="Room 2")
+        wednesday = TUESDAY + timedelta(days=1)
+        for hour in (9, 11, 15):
+            book(studio, local(wednesday, hour), practitioner=studio.practitioner, client=studio.other_client)
+        book(studio, local(TUESDAY, 15), practitioner=studio.other_practitioner, client=studio.other_client)
+        assert self.anyone(studio, local(TUESDAY, 10)).practitioner_id == studio.practitioner.pk
+
+    def test_the_chosen_practitioner_offers_the_service_and_works_then(self, studio):
+        RoomFactory(location=studio.location, name="Room 2")
+        studio.other_practitioner.services.clear()
+        for start in (local(TUESDAY, 10), local(TUESDAY, 15)):
+            assert self.anyone(studio, start).practitioner_id == studio.practitioner.pk
+        refused("all_taken", lambda: self.anyone(studio, local(TUESDAY, 10, 30), client=studio.other_client))
+
+    def test_everyone_booked_is_a_conflict_that_says_so(self, studio):
+        RoomFactory(location=studio.location, name="Room 2")
+        self.anyone(studio, local(TUESDAY, 10))
+        self.anyone(studio, local(TUESDAY, 10), client=studio.other_client)
+        error = refused("all_taken", lambda: self.anyone(studio, local(TUESDAY, 10), client=studio.other_client))
+        assert error.is_conflict and error.field == "start"
+        assert "Everyone who offers this treatment is booked" in error.message
+
+    def test_no_free_room_says_so(self, studio):
+        self.anyone(studio, local(TUESDAY, 10))
+        refused("no_room", lambda: self.anyone(studio, local(TUESDAY, 10), client=studio.other_client))
+
+    @pytest.mark.parametrize(
+        ("when", "code"),
+        [
+            (lambda: local(TUESDAY, 22), "nobody_working"),
+            (lambda: local(TUESDAY, 13, 30), "nobody_working"),
+            (lambda: local(MONDAY, 9), "too_soon"),
+            (lambda: local(MONDAY + timedelta(days=70), 10), "too_far"),
+            (lambda: local(TUESDAY, 10, 5), "off_grid"),
+        ],
+        ids=["late-evening", "lunch-break", "too-soon", "too-far", "off-grid"],
+    )
+    def test_a_refusal_names_the_real_reason(self, studio, when, code):
+        error = refused(code, lambda: self.anyone(studio, when()))
+        assert not error.is_conflict
+
+    def test_everyone_away_means_nobody_works_then(self, studio):
+        for practitioner in (studio.practitioner, studio.other_practitioner):
+            TimeOffFactory(practitioner=practitioner, start=local(TUESDAY, 9), end=local(TUESDAY, 13))
+        refused("nobody_working", lambda: self.anyone(studio, local(TUESDAY, 10)))
+
+    def test_a_closed_studio_says_it_is_closed(self, studio):
+        ClosureFactory(location=studio.location, first_day=TUESDAY, last_day=TUESDAY, reason="Pongal")
+        refused("location_closed", lambda: self.anyone(studio, local(TUESDAY, 10)))
+
+    def test_a_treatment_nobody_offers(self, studio):
+        studio.practitioner.services.clear()
+        studio.other_practitioner.services.clear()
+        error = refused("nobody_offers", lambda: self.anyone(studio, local(TUESDAY, 10)))
+        assert error.field == "service"
+
+    def test_an_inactive_practitioner_is_never_chosen(self, studio):
+        RoomFactory(location=studio.location, name="Room 2")
+        studio.practitioner.active = False
+        studio.practitioner.save()
+        assert self.anyone(studio, local(TUESDAY, 10)).practitioner_id == studio.other_practitioner.pk
+        refused("all_taken", lambda: self.anyone(studio, local(TUESDAY, 10), client=studio.other_client))
+
+
+class TestWhoBooksForWhom:
+    def test_the_front_desk_books_for_the_client_it_names(self, studio, receptionist):
+        appointment = book(studio, local(TUESDAY, 10), actor=receptionist, client=studio.other_client)
+        assert appointment.client == studio.other_client
+        assert appointment.created_by == receptionist
+
+    def test_the_front_desk_must_name_a_client(self, studio, receptionist):
+        error = refused("client_missing", lambda: services.book_appointment(
+            client=None, practitioner=studio.practitioner, service=studio.service, start=local(TUESDAY, 10),
+            source=Source.STAFF, actor=receptionist, now=NOW))
+        assert error.field == "client"
+
+    def test_a_client_books_for_themselves_whoever_they_name(self, studio):
+        login = UserFactory()
+        studio.client.user = login
+        studio.client.save(update_fields=["user"])
+        appointment = book(studio, local(TUESDAY, 10), actor=login, client=studio.other_client, source=Source.APP)
+        assert appointment.client == studio.client
+        assert appointment.source == Source.APP
+
+    def test_a_practitioner_may_not_book(self, studio):
+        error = refused("permission_denied", lambda: book(studio, local(TUESDAY, 10), actor=studio.practitioner.user))
+        assert error.kind == 403
+
+    def test_a_login_with_no_role_may_not_book(self, studio):
+        refused("permission_denied", lambda: book(studio, local(TUESDAY, 10), actor=UserFactory()))
+
+
+class TestIdempotency:
+    def once(self, studio, actor, key, start=None, **extra):
+        return services.book_once(
+            idempotency_key=key, actor=actor, client=extra.pop("client", None), service=studio.service,
+            practitioner=extra.pop("practitioner", studio.practitioner), start=start or local(TUESDAY, 10),
+            source=Source.APP, now=NOW, **extra,
+        )
+
+    @pytest.fixture
+    def login(self, studio):
+        user = UserFactory()
+        studio.client.user = user
+        studio.client.save(update_fields=["user"])
+        return user
+
+    def test_a_replay_returns_the_first_appointment(self, studio, login):
+        first = self.once(studio, login, "k-1")
+        again = self.once(studio, login, "k-1")
+        assert (first.replayed, again.replayed) == (False, True)
+        assert again.appointment.pk == first.appointment.pk
+        assert Appointment.objects.count() == 1
+        assert IdempotencyKey.objects.get().appointment_id == first.appointment.pk
+
+    def test_a_replay_of_an_anyone_booking_returns_it_too(self, studio, login):
+        first = self.once(studio, login, "k-any", practitioner=None)
+        again = self.once(studio, login, "k-any", practitioner=None)
+        assert again.replayed and again.appointment.pk == first.appointment.pk
+
+    def test_the_same_key_for_another_request_is_refused(self, studio, login):
+        self.once(studio, login, "k-2")
+        refused("idempotency_key_reused", lambda: self.once(studio, login, "k-2", start=local(TUESDAY, 15)))
+        refused("idempotency_key_reused", lambda: self.once(studio, login, "k-2", notes="Another note"))
+
+    def test_a_refused_booking_keeps_no_key(self, studio, login):
+        refused("outside_working_hours", lambda: self.once(studio, login, "k-3", start=local(TUESDAY, 22)))
+        assert not IdempotencyKey.objects.exists()
+        assert self.once(studio, login, "k-3").replayed is False
+
+    def test_keys_belong_to_their_user(self, studio, login, receptionist):
+        mine = self.once(studio, login, "shared")
+        theirs = self.once(studio, receptionist, "shared", client=studio.other_client, start=local(TUESDAY, 15))
+        assert not theirs.replayed and theirs.appointment.pk != mine.appointment.pk
+
+    def test_an_overlong_key_is_a_field_error(self, studio, login):
+        error = refused("idempotency_key_too_long", lambda: self.once(studio, login, "k" * 256))
+        assert error.field == "Idempotency-Key"

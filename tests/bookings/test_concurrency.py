@@ -12,13 +12,15 @@ from collections import Counter
 from collections.abc import Callable
 
 import pytest
-from django.db import connections
+from django.db import connections, transaction
 
 from bookings import services
 from bookings.errors import BookingError
 from bookings.models import Appointment, Source
 from tests.scenario import NOW, TUESDAY, local
-from tests.clinic.factories import ClientFactory
+from clinic.errors import CommonError
+from clinic.models import Location, Practitioner
+from tests.clinic.factories import ClientFactory, RoomFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 THREADS = 50
@@ -124,3 +126,148 @@ def test_concurrent_bookings_on_either_database(studio):
     outcomes = race([booking(studio, client, local(TUESDAY, 17)) for client in clients])
     assert outcomes == Counter({"ok": 1, "slot_unavailable": SQLITE_THREADS - 1})
     assert Appointment.objects.count() == 1
+
+
+# -- "anyone" -------------------------------------------------------------------
+
+
+def anyone(studio, client, start):
+    return lambda: services.book_appointment(
+        client=client, service=studio.service, start=start, source=Source.APP, actor=None, now=NOW,
+    )
+
+
+def team_with_rooms(studio, size: int) -> list:
+    """``size`` practitioners who offer the service, and a room for each."""
+    team = [studio.practitioner, studio.other_practitioner] + [studio.add_practitioner() for _ in range(size - 2)]
+    for n in range(size - 1):
+        RoomFactory(location=studio.location, name=f"Room {n + 2}")
+    return team
+
+
+@pytest.mark.parametrize("size", [8])
+def test_as_many_anyone_requests_as_practitioners_all_succeed(studio, size):
+    """Each request is given a different practitioner: deciding "anyone"
+    under the lock means no client is refused while a colleague is free."""
+    team = team_with_rooms(studio, size)
+    clients = ClientFactory.create_batch(size)
+    outcomes = race([anyone(studio, client, local(TUESDAY, 17)) for client in clients])
+    assert outcomes == Counter({"ok": size})
+    booked = Appointment.objects.filter(start=local(TUESDAY, 17))
+    assert sorted(booked.values_list("practitioner_id", flat=True)) == sorted(p.pk for p in team)
+    assert booked.values("room_id").distinct().count() == size
+
+
+def test_one_more_anyone_request_than_practitioners_is_told_all_are_taken(studio):
+    size = 4
+    team_with_rooms(studio, size)
+    clients = ClientFactory.create_batch(size + 1)
+    outcomes = race([anyone(studio, client, local(TUESDAY, 17)) for client in clients])
+    assert outcomes == Counter({"ok": size, "all_taken": 1})
+
+
+@pytest.mark.postgres
+def test_anyone_and_named_bookings_race_for_one_start(studio):
+    """Named bookings of each practitioner and "anyone" requests at once:
+    every practitioner ends up with exactly one appointment at that start."""
+    size = 6
+    team = team_with_rooms(studio, size)
+    clients = ClientFactory.create_batch(3 * size)
+    calls = [booking(studio, clients[n], local(TUESDAY, 17), practitioner) for n, practitioner in enumerate(team)]
+    calls += [anyone(studio, client, local(TUESDAY, 17)) for client in clients[size:]]
+    outcomes = race(calls)
+    assert outcomes["ok"] == size
+    assert set(outcomes) <= {"ok", "slot_unavailable", "all_taken"}
+    booked = Appointment.objects.filter(start=local(TUESDAY, 17))
+    assert sorted(booked.values_list("practitioner_id", flat=True)) == sorted(p.pk for p in team)
+
+
+# -- idempotency ------------------------------------------------------------------
+
+
+def twin(studio, user, key: str, practitioner=None):
+    return lambda: services.book_once(
+        idempotency_key=key, actor=user, client=None, service=studio.service, practitioner=practitioner,
+        start=local(TUESDAY, 17), source=Source.APP, now=NOW,
+    )
+
+
+@pytest.mark.parametrize("named", [True, False], ids=["named", "anyone"])
+def test_twin_requests_with_one_key_book_once(studio, named):
+    """A phone's retry racing its first try: one appointment, and every
+    twin is answered with it rather than with an error."""
+    team_with_rooms(studio, 3)
+    login = UserFactory()
+    studio.client.user = login
+    studio.client.save(update_fields=["user"])
+    results: list = []
+    calls = [twin(studio, login, "retry-1", studio.practitioner if named else None) for _ in range(6)]
+    outcomes = race([lambda call=call: results.append(call()) for call in calls])
+    assert outcomes == Counter({"ok": 6})
+    assert Appointment.objects.count() == 1
+    assert {booked.appointment.pk for booked in results} == {Appointment.objects.get().pk}
+    assert sorted(booked.replayed for booked in results) == [False] + [True] * 5
+
+
+# -- the locks themselves (PostgreSQL: SQLite's whole-database lock hides them) ----
+
+
+def held_lock(queryset, ready: threading.Event, release: threading.Event):
+    """In another connection: lock the rows, then hold them until released."""
+
+    def hold():
+        try:
+            with transaction.atomic():
+                list(queryset.select_for_update())
+                ready.set()
+                release.wait(timeout=30)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    assert ready.wait(timeout=10)
+    return thread
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    ("locked", "named"),
+    [("practitioner", True), ("location", True), ("practitioner", False), ("location", False)],
+    ids=["named-practitioner", "named-rooms", "anyone-practitioner", "anyone-rooms"],
+)
+def test_a_booking_waits_for_the_calendar_it_reads(studio, settings, locked, named):
+    """While another transaction holds the practitioner's row (or, for a
+    service that needs a room, the location's), a booking waits; with a
+    short lock timeout it answers ``busy`` and writes nothing."""
+    settings.LOCK_TIMEOUT_SECONDS = 0.3
+    rows = (Practitioner.objects.filter(pk=studio.practitioner.pk) if locked == "practitioner"
+            else Location.objects.filter(pk=studio.location.pk))
+    ready, release = threading.Event(), threading.Event()
+    holder = held_lock(rows, ready, release)
+    try:
+        call = booking(studio, studio.client, local(TUESDAY, 17)) if named else anyone(
+            studio, studio.client, local(TUESDAY, 17))
+        with pytest.raises(CommonError) as refusal:
+            call()
+        assert refusal.value.code == "busy" and refusal.value.kind == 503
+    finally:
+        release.set()
+        holder.join(timeout=30)
+    assert not Appointment.objects.exists()
+
+
+@pytest.mark.postgres
+def test_a_move_waits_for_the_appointment_it_moves(studio, settings):
+    settings.LOCK_TIMEOUT_SECONDS = 0.3
+    appointment = booking(studio, studio.client, local(TUESDAY, 10))()
+    ready, release = threading.Event(), threading.Event()
+    holder = held_lock(Appointment.objects.filter(pk=appointment.pk), ready, release)
+    try:
+        with pytest.raises(CommonError):
+            services.reschedule_appointment(appointment=appointment, start=local(TUESDAY, 15), now=NOW)
+    finally:
+        release.set()
+        holder.join(timeout=30)
+    appointment.refresh_from_db()
+    assert appointment.start == local(TUESDAY, 10)
