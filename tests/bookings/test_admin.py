@@ -132,3 +132,63 @@ def test_overlapping_working_hours_are_refused(studio):
                         starts_at=time(12), ends_at=time(15))
     with pytest.raises(ValidationError, match="overlaps another span"):
         span.full_clean()
+
+
+def test_a_slot_taken_between_the_form_check_and_the_booking_shows_on_the_form(client, studio, receptionist,
+                                                                               frozen_now, monkeypatch):
+    """The form's check passed, then someone else booked the slot before the
+    booking took its lock: the form comes back with the reason on its field."""
+    services.book_appointment(client=studio.other_client, practitioner=studio.practitioner, service=studio.service,
+                              start=local(TUESDAY, 10), source=Source.WEB, actor=None, now=NOW)
+    real_check = services.check_booking
+    calls = []
+
+    def slot_taken_meanwhile(**kwargs):
+        """The first check runs before the other booking; later ones after."""
+        calls.append(kwargs)
+        return None if len(calls) == 1 else real_check(**kwargs)
+
+    monkeypatch.setattr(services, "check_booking", slot_taken_meanwhile)
+    client.force_login(receptionist)
+    response = client.post(ADD, form(studio, local(TUESDAY, 10)))
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["start"] == ["That time has just been taken. Please choose another."]
+    assert len(calls) == 2
+    assert Appointment.objects.get().client == studio.other_client
+
+
+def test_a_refusal_the_form_cannot_see_is_a_message_not_a_500(client, studio, receptionist, frozen_now, monkeypatch):
+    services.book_appointment(client=studio.other_client, practitioner=studio.practitioner, service=studio.service,
+                              start=local(TUESDAY, 10), source=Source.WEB, actor=None, now=NOW)
+    monkeypatch.setattr(services, "check_booking", lambda **kwargs: None)
+    client.force_login(receptionist)
+    response = client.post(ADD, form(studio, local(TUESDAY, 10)), follow=True)
+    assert response.status_code == 200
+    assert "That time has just been taken" in response.content.decode()
+    assert Appointment.objects.count() == 1
+
+
+def test_the_form_checks_without_writing(client, studio, receptionist, frozen_now, monkeypatch):
+    """A form that fails on another field books nothing, even though the
+    slot itself was fine."""
+    client.force_login(receptionist)
+    response = client.post(ADD, form(studio, local(TUESDAY, 10), service=""))
+    assert response.status_code == 200
+    assert not Appointment.objects.exists()
+
+
+def test_a_view_only_user_opens_an_appointment(client, studio, frozen_now):
+    from django.contrib.auth.models import Permission
+
+    appointment = services.book_appointment(client=studio.client, practitioner=studio.practitioner,
+                                            service=studio.service, start=local(TUESDAY, 10), source=Source.WEB,
+                                            actor=None, now=NOW)
+    auditor = studio.other_client.user or studio.practitioner.user
+    auditor.is_staff = True
+    auditor.save()
+    auditor.groups.clear()
+    auditor.user_permissions.add(Permission.objects.get(codename="view_appointment"))
+    client.force_login(auditor)
+    response = client.get(reverse("admin:bookings_appointment_change", args=[appointment.pk]))
+    assert response.status_code == 200
+    assert not response.context["adminform"].form.fields
