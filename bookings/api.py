@@ -182,7 +182,7 @@ class AppointmentFilter(django_filters.FilterSet):
         return queryset.filter(start__gte=now) if value else queryset.filter(start__lt=now)
 
 
-ACTION_ERRORS = error_responses(400, 401, 403, 404, 409)
+ACTION_ERRORS = error_responses(400, 401, 403, 404, 409, 503)
 
 
 class MayBook(BasePermission):
@@ -202,8 +202,11 @@ class MayBook(BasePermission):
 )
 class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Clients see their own appointments, practitioners those assigned to
-    them, the front desk everyone's (``bookings.policies``). What a caller
-    may not see is a 404; what they may see but not change, a 403."""
+    them, the front desk everyone's. What a caller may not see is a 404;
+    what they may see but not change, a 403."""
+
+    # Who may see and do what is bookings.policies, asked by get_queryset,
+    # MayBook and the services; nothing here decides it.
 
     serializer_class = AppointmentSerializer
     permission_classes = [IsAuthenticated, MayBook]
@@ -221,7 +224,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         request=BookingRequest,
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
                                      description="Replaying the same key and body returns the first answer.")],
-        responses={201: AppointmentSerializer, **error_responses(400, 401, 403, 409, 429)},
+        responses={201: AppointmentSerializer, **error_responses(400, 401, 403, 409, 429, 503)},
     )
     def create(self, request):
         form = BookingRequest(data=request.data)
