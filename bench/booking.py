@@ -18,11 +18,13 @@ What it does:
 * Starts gunicorn on a free port of 127.0.0.1 against that database
   (``--workers 2 --threads 8 --worker-class gthread`` by default; see
   ``BENCH_WORKERS``, ``BENCH_THREADS``, ``BENCH_WORKER_CLASS``), with DEBUG
-  off, persistent database connections (``BENCH_CONN_MAX_AGE``, default 60)
-  and Redis as the cache for the throttle counters (``BENCH_REDIS_URL``,
-  default redis://127.0.0.1:6379/15; empty for in-process memory), as
-  docker-compose.yml deploys it. The throttle rate is raised so that it
-  never refuses, but the throttle still runs on every request.
+  off, persistent database connections (``BENCH_CONN_MAX_AGE``, default
+  3600) and Redis as the cache for the throttle counters
+  (``BENCH_REDIS_URL``, default redis://127.0.0.1:6379/15; empty for
+  in-process memory), as docker-compose.yml deploys it (there connections
+  live 60 s; here an hour, so that the database backends' CPU can be
+  followed over a whole run). The throttle rate is raised so that it never
+  refuses, but the throttle still runs on every request.
 * Loads it from ``BENCH_CONCURRENCY`` threads (default 16), each with its own
   keep-alive connection and its own client's token, in three runs of
   ``BENCH_REQUESTS`` requests (default 1600) after ``BENCH_WARMUP`` (default
@@ -43,26 +45,36 @@ What it does:
   days.
 
 Figures, per run: requests, successes, status codes (with the error code of
-any refusal), throughput (requests / wall time), latency p50/p95/p99, and the
-CPU each party spent per request: the gunicorn processes, the PostgreSQL
-backends serving them (only with persistent connections) and this process
-(the load generator). On a 2-core machine all three share the same cores.
+any refusal), throughput (requests / wall time), latency p50/p95/p99. Then
+the CPU each party spent per request, and how many cores that kept busy: the
+gunicorn processes, the PostgreSQL backends serving them (only with
+persistent connections), this process (the load generator) and everything
+else on the machine (a busy machine makes a run slower without any change in
+the code). On a 2-core machine they all share the same cores. Beside them,
+how many of the server's database sessions were, on average, waiting for a
+row lock, and how many were running a statement: a run whose cores are not
+busy while sessions queue for a lock is limited by the lock, not the CPU.
 Then ``booking/bare`` and ``anyone/bare`` (throughput ratios; target for
 booking/bare: at least 0.25) and the refusal count (target: 0).
 
 Last, in this process (no HTTP server, one thread): one named and one
 "anyone" booking through DRF's ``APIClient`` with a real token, every SQL
 statement captured and listed (first 80 characters), and the median time of
-a few bookings of each kind beside the part of it spent waiting on SQL.
+a few bookings of each kind beside the part of it spent inside
+``cursor.execute`` (sending the statement and waiting for the database;
+turning the rows into Python values comes after, and counts as Python).
 ``BENCH_PROFILE=<n>`` also profiles n named bookings with cProfile.
 
 Nothing is asserted: the figures are printed, with the targets beside them.
-``BENCH_KEEP_DB=1`` leaves the database in place; the next run replaces it.
+If the project's code changes while it runs (someone editing, a mutation
+tool), it says so at the end: run it again. ``BENCH_KEEP_DB=1`` leaves the
+database in place; the next run replaces it.
 """
 
 from __future__ import annotations
 
 import cProfile
+import hashlib
 import http.client
 import itertools
 import json
@@ -77,8 +89,9 @@ import sys
 import tempfile
 import threading
 import time as clock
+import warnings
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -90,6 +103,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import environ  # noqa: E402
+
+# whitenoise warns on every start that there is no collectstatic output; the
+# API does not serve static files.
+STATIC_WARNING = "No directory at"
+warnings.filterwarnings("ignore", message=STATIC_WARNING, category=UserWarning)
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/clinic"
 DATABASE_URL = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
@@ -104,10 +122,10 @@ PRACTITIONERS = int(os.environ.get("BENCH_PRACTITIONERS", "20"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "16"))
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "1600"))
 WARMUP = int(os.environ.get("BENCH_WARMUP", "64"))
-WORKERS = os.environ.get("BENCH_WORKERS", "2")
-THREADS = os.environ.get("BENCH_THREADS", "8")
+WORKERS = os.environ.get("BENCH_WORKERS", "4")
+THREADS = os.environ.get("BENCH_THREADS", "4")
 WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "gthread")
-CONN_MAX_AGE = os.environ.get("BENCH_CONN_MAX_AGE", "60")
+CONN_MAX_AGE = os.environ.get("BENCH_CONN_MAX_AGE", "3600")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
 PROFILE_BOOKINGS = int(os.environ.get("BENCH_PROFILE", "0"))
 KEEP_DB = os.environ.get("BENCH_KEEP_DB", "") not in ("", "0")
@@ -149,7 +167,8 @@ SHARED_ENV = {
     "API_THROTTLE_USER": "1000000/minute",
     "BOOKING_MIN_NOTICE_MINUTES": "0",
     "BOOKING_HORIZON_DAYS": str(TOTAL_DAYS + 2),
-    "LOG_LEVEL": "WARNING",
+    "LOG_LEVEL": "ERROR",  # a refusal (4xx) is logged as a warning; only errors are of interest
+    "PYTHONWARNINGS": f"ignore:{STATIC_WARNING}:UserWarning",
 }
 os.environ.update(SHARED_ENV)
 
@@ -182,6 +201,8 @@ def build_database() -> str:
     the name of the database the URL named, for the drop at the end."""
     original = connection.settings_dict["NAME"]
     connection.settings_dict["TEST"]["NAME"] = BENCH_DB
+    with connection._nodb_cursor() as cursor:  # a left-over from a kept or interrupted run goes first
+        cursor.execute(f"DROP DATABASE IF EXISTS {connection.ops.quote_name(BENCH_DB)} WITH (FORCE)")
     connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False, keepdb=False)
     with connection.cursor() as cursor:
         cursor.execute(BARE_TABLE_SQL)
@@ -256,7 +277,9 @@ def anyone_bodies(seed: Seed, starts: list[str]) -> list[bytes]:
     ]
 
 
-# -- CPU accounting ------------------------------------------------------------
+# -- where the CPU goes, and who waits for a lock ----------------------------------
+
+SAMPLER_NAME = "bench-booking-sampler"
 
 
 def cpu_seconds(pid: int) -> float | None:
@@ -288,11 +311,13 @@ def server_cpu(master: int) -> dict[int, float]:
 
 
 def database_cpu() -> dict[int, float]:
-    """CPU of the PostgreSQL backends serving the bench database, other than
-    this process's own."""
+    """CPU of the PostgreSQL backends serving the bench database (the
+    server's), leaving out this process's own connections."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            " AND application_name <> %s",
+            [SAMPLER_NAME],
         )
         pids = [pid for (pid,) in cursor.fetchall()]
     return {pid: cpu for pid in pids if (cpu := cpu_seconds(pid)) is not None}
@@ -307,6 +332,55 @@ def own_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def machine_busy() -> float:
+    """CPU seconds the whole machine has been busy (not idle, not waiting on I/O)."""
+    ticks = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = ticks[3] + ticks[4]
+    return (sum(ticks[:8]) - idle) / CLOCK_TICKS
+
+
+class LockSampler:
+    """Counts, every 25 ms, the server's backends that wait for a lock (a
+    booking queued behind another's row locks) and those running a query."""
+
+    def __init__(self) -> None:
+        self.waiting: list[int] = []
+        self.active: list[int] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> LockSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        from django.db import connection as own  # this thread's own connection
+
+        try:
+            with own.cursor() as cursor:
+                cursor.execute("SET application_name = %s", [SAMPLER_NAME])
+                while not self._stop.wait(0.025):
+                    cursor.execute(
+                        "SELECT count(*) FILTER (WHERE wait_event_type = 'Lock'),"
+                        " count(*) FILTER (WHERE state = 'active' AND wait_event_type IS DISTINCT FROM 'Lock')"
+                        " FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                        " AND application_name <> %s",
+                        [SAMPLER_NAME],
+                    )
+                    waiting, active = cursor.fetchone()
+                    self.waiting.append(waiting)
+                    self.active.append(active)
+        finally:
+            own.close()
+
+    def mean(self, samples: list[int]) -> float:
+        return statistics.fmean(samples) if samples else float("nan")
+
+
 # -- the server ------------------------------------------------------------------
 
 
@@ -317,9 +391,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(database_url: str) -> Iterator[tuple[int, subprocess.Popen]]:
+def gunicorn(database_url: str, output: list[str]) -> Iterator[tuple[int, subprocess.Popen]]:
     """Run the project under gunicorn against the bench database until the
-    block ends; yields the port and the master process."""
+    block ends; yields the port and the master process, and appends what the
+    server wrote (errors only) to ``output``."""
     port = free_port()
     env = {
         **os.environ,
@@ -346,9 +421,8 @@ def gunicorn(database_url: str) -> Iterator[tuple[int, subprocess.Popen]]:
             process.kill()
             process.wait()
         log.close()
-        errors = Path(log.name).read_text(errors="replace").strip()
-        if errors:
-            print(f"\ngunicorn wrote (full log: {log.name}):\n{errors[-3000:]}")
+        if errors := Path(log.name).read_text(errors="replace").strip():
+            output.append(f"gunicorn wrote (full log: {log.name}):\n{errors[-3000:]}")
         else:
             os.unlink(log.name)
 
@@ -443,9 +517,12 @@ class Run:
     label: str
     load: Load
     warmup: Load
-    server_cpu: float
-    database_cpu: float | None
-    client_cpu: float
+    server_cpu: float  # seconds, gunicorn master and workers
+    database_cpu: float | None  # seconds, the server's PostgreSQL backends; None without persistent connections
+    client_cpu: float  # seconds, this process
+    machine_cpu: float  # seconds, everything on the machine
+    lock_waiting: float  # backends waiting for a lock, mean over the samples
+    active: float  # backends running a statement, mean over the samples
 
     @property
     def requests(self) -> int:
@@ -463,6 +540,23 @@ class Run:
         ordered = sorted(shot.seconds for shot in self.load.shots)
         return 1000 * ordered[min(len(ordered) - 1, math.ceil(percent / 100 * len(ordered)) - 1)]
 
+    def per_request_ms(self, seconds: float) -> float:
+        return 1000 * seconds / self.requests
+
+    def cores(self, seconds: float) -> float:
+        return seconds / self.load.seconds
+
+    def cost(self, seconds: float | None) -> str:
+        """``ms per request (cores busy)``, 13 characters wide."""
+        if seconds is None:
+            return f"{'n/a':>13}"
+        return f"{self.per_request_ms(seconds):6.2f} ({self.cores(seconds):4.2f})"
+
+    @property
+    def others_cpu(self) -> float:
+        """What the rest of the machine used meanwhile (other programs)."""
+        return self.machine_cpu - self.server_cpu - (self.database_cpu or 0.0) - self.client_cpu
+
     def statuses(self) -> str:
         counts = Counter(shot.status for shot in self.load.shots)
         return " ".join(f"{status}x{count}" for status, count in sorted(counts.items()))
@@ -476,9 +570,11 @@ class Run:
 def measure(label: str, port: int, master: int, path: str, warmup: list[bytes], bodies: list[bytes],
             tokens: list[str]) -> Run:
     warm = fire(port, path, warmup, tokens)
-    server_before, database_before, client_before = server_cpu(master), database_cpu(), own_cpu()
-    load = fire(port, path, bodies, tokens)
-    client_after = own_cpu()
+    server_before, database_before = server_cpu(master), database_cpu()
+    client_before, machine_before = own_cpu(), machine_busy()
+    with LockSampler() as sampler:
+        load = fire(port, path, bodies, tokens)
+    client_after, machine_after = own_cpu(), machine_busy()
     database_after, server_after = database_cpu(), server_cpu(master)
     persistent = int(CONN_MAX_AGE) != 0
     return Run(
@@ -486,20 +582,27 @@ def measure(label: str, port: int, master: int, path: str, warmup: list[bytes], 
         server_cpu=spent(server_before, server_after),
         database_cpu=spent(database_before, database_after) if persistent else None,
         client_cpu=client_after - client_before,
+        machine_cpu=machine_after - machine_before,
+        lock_waiting=sampler.mean(sampler.waiting),
+        active=sampler.mean(sampler.active),
     )
 
 
 def print_runs(runs: list[Run]) -> None:
-    print(f"{'run':8} {'requests':>8} {'201':>6} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"
-          f" {'server cpu ms/req':>17} {'db cpu ms/req':>13} {'client cpu ms/req':>17}  status codes")
+    print(f"{'run':8} {'requests':>8} {'201':>6} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}  status codes")
     for run in runs:
-        database = f"{1000 * run.database_cpu / run.requests:13.2f}" if run.database_cpu is not None else f"{'n/a':>13}"
-        print(f"{run.label:8} {run.requests:8d} {run.successes:6d} {run.throughput:8.1f}"
-              f" {run.latency_ms(50):8.1f} {run.latency_ms(95):8.1f} {run.latency_ms(99):8.1f}"
-              f" {1000 * run.server_cpu / run.requests:17.2f} {database} {1000 * run.client_cpu / run.requests:17.2f}"
-              f"  {run.statuses()}")
+        print(f"{run.label:8} {run.requests:8d} {run.successes:6d} {run.throughput:7.1f}"
+              f" {run.latency_ms(50):7.1f} {run.latency_ms(95):7.1f} {run.latency_ms(99):7.1f}  {run.statuses()}")
         for refusal, count in sorted(run.refusals().items()):
             print(f"         {run.label} refused (warm-up included): {refusal} x{count}")
+    print("\nCPU ms per request (and cores kept busy) while each run was measured; 'db' is the server's")
+    print("PostgreSQL backends, 'client' this load generator, 'others' the rest of the machine; 'waiting'")
+    print("and 'running' are how many of the server's database sessions, on average, waited for a lock")
+    print("or ran a statement:")
+    print(f"{'run':8} {'server':>13} {'db':>13} {'client':>13} {'others':>13} {'waiting':>8} {'running':>8}")
+    for run in runs:
+        cells = [run.cost(seconds) for seconds in (run.server_cpu, run.database_cpu, run.client_cpu, run.others_cpu)]
+        print(f"{run.label:8} {' '.join(cells)} {run.lock_waiting:8.2f} {run.active:8.2f}")
 
 
 # -- in process: the SQL of one booking -----------------------------------------
@@ -599,9 +702,31 @@ def profile_bookings(seed: Seed, first: date, count: int) -> None:
 
 # -- the run ---------------------------------------------------------------------
 
+WATCHED = ("bookings", "clinic", "treatments")
+
+
+def source_digest() -> str:
+    """A fingerprint of the project's code, to notice edits made mid-run."""
+    digest = hashlib.sha256()
+    for package in WATCHED:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def uncommitted() -> list[str]:
+    try:
+        listed = subprocess.run(["git", "status", "--porcelain", "--", *WATCHED], cwd=ROOT, capture_output=True,
+                                text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return []
+    return [line[3:] for line in listed.stdout.splitlines()]
+
+
 
 def main() -> int:
     started = clock.perf_counter()
+    code_at_start = source_digest()
     original = build_database()
     try:
         seed_data = seed()
@@ -620,7 +745,8 @@ def main() -> int:
               f" --worker-class {WORKER_CLASS}, CONN_MAX_AGE={CONN_MAX_AGE}, cache {REDIS_URL or 'in process memory'};"
               f" {WARMUP} warm-up requests, then {REQUESTS} measured per run ({len(anyone)} for anyone)")
         runs: list[Run] = []
-        with gunicorn(database_url) as (port, process):
+        server_output: list[str] = []
+        with gunicorn(database_url, server_output) as (port, process):
             runs.append(measure("bare", port, process.pid, BARE_PATH, bare[:WARMUP], bare[WARMUP:], client_tokens))
             runs.append(measure("booking", port, process.pid, BOOKING_PATH, named[:WARMUP],
                                 named[WARMUP:WARMUP + REQUESTS], client_tokens))
@@ -636,12 +762,22 @@ def main() -> int:
         print(f"booking/bare: {booking_ratio:.2f}  (target >= {TARGET_BOOKING_RATIO:.2f}:"
               f" {'meets' if booking_ratio >= TARGET_BOOKING_RATIO else 'MISSES'})")
         print(f"anyone/bare: {anyone_ratio:.2f}")
+        # The machine's two cores are shared by the server, PostgreSQL and this
+        # load generator, so once every run keeps them busy, throughput follows
+        # the CPU a request costs; this ratio is steadier than the one above.
+        def cpu_per_request(run: Run) -> float:
+            return (run.server_cpu + (run.database_cpu or 0.0) + run.client_cpu) / run.requests
+
+        print(f"booking/bare by CPU per request: {cpu_per_request(bare_run) / cpu_per_request(booking_run):.2f}"
+              f"  (anyone: {cpu_per_request(bare_run) / cpu_per_request(anyone_run):.2f})")
         print(f"anyone refusals while someone was free: {refused}  (target 0: {'meets' if refused == 0 else 'MISSES'})")
 
         in_process_first = anyone_first + timedelta(days=ANYONE_DAYS)
         print_in_process(measure_in_process(seed_data, in_process_first))
         if PROFILE_BOOKINGS:
             profile_bookings(seed_data, in_process_first + timedelta(days=2), PROFILE_BOOKINGS)
+        for text in server_output:
+            print(f"\n{text}")
     finally:
         if KEEP_DB:
             print(f"\nkept database {BENCH_DB}")
@@ -649,6 +785,10 @@ def main() -> int:
             connection.close()
             connection.creation.destroy_test_db(original, verbosity=0)
     print(f"\ntotal run time {clock.perf_counter() - started:.0f} s")
+    if changed := uncommitted():
+        print(f"note: the code measured differs from the last commit in: {', '.join(changed)}")
+    if source_digest() != code_at_start:
+        print("WARNING: the project's code changed during the run; the figures may mix versions. Run it again.")
     return 0
 
 

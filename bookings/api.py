@@ -236,7 +236,8 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             practitioner=data.get("practitioner"), start=data["start"], notes=data["notes"], source=Source.APP,
         )
         headers = {"Idempotent-Replayed": "true"} if booked.replayed else {}
-        return Response(AppointmentSerializer(booked.appointment).data, status=status.HTTP_201_CREATED, headers=headers)
+        appointment = selectors.with_place(booked.appointment)
+        return Response(AppointmentSerializer(appointment).data, status=status.HTTP_201_CREATED, headers=headers)
 
     def _respond(self, appointment: Appointment) -> Response:
         return Response(AppointmentSerializer(self.get_queryset().get(pk=appointment.pk)).data)

@@ -353,15 +353,22 @@ class Engine:
             timedelta(),
         )
 
-    def free_room(self, *, location_id: int, start: datetime) -> int | None:
-        """A room at the location that is free for the whole held time."""
+    def free_rooms(self, *, location_id: int, start: datetime) -> list[int]:
+        """The rooms at the location free for the whole held time, in the
+        order they were set up."""
         held_until = start + self.service.duration + self.service.buffer
         for view in self._views:
             if view.plan.location_id == location_id and view.rooms:
-                for room_id, timeline in zip(view.room_ids, view.rooms, strict=True):
-                    if not timeline.overlaps(start, held_until):
-                        return room_id
-        return None
+                return [
+                    room_id
+                    for room_id, timeline in zip(view.room_ids, view.rooms, strict=True)
+                    if not timeline.overlaps(start, held_until)
+                ]
+        return []
+
+    def free_room(self, *, location_id: int, start: datetime) -> int | None:
+        """The first room at the location free for the whole held time."""
+        return next(iter(self.free_rooms(location_id=location_id, start=start)), None)
 
     def free_slots(self, first_day: date, last_day: date) -> list[Slot]:
         """Every free start from ``first_day`` to ``last_day`` (local dates,

@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from bookings.availability import Calendar, Engine, Interval, Rules, ServiceSpec, Slot, WeeklySpan, WorkPlan
 from bookings.models import Appointment, Closure, TimeOff, WorkingHours
-from clinic.models import Practitioner, Room
+from clinic.models import Location, Practitioner, Room
 from treatments.models import Service
 
 # Wider than any UTC offset, so every local day of the range is covered.
@@ -56,10 +56,19 @@ def fetch_calendar_rows(
     last_day: date,
     practitioner: Practitioner | None = None,
     ignore_appointment_id: int | None = None,
+    busy_between: tuple[datetime, datetime] | None = None,
+    bookings_between: tuple[datetime, datetime] | None = None,
 ) -> CalendarRows:
     """Working hours, bookings, time off, closures and rooms for the
     practitioners who offer ``service`` (or just ``practitioner``): at most
-    six queries, one when nobody offers the service."""
+    five queries, one when nobody offers the service.
+
+    By default the busy time of the whole date range is fetched. To judge a
+    single start, ``busy_between`` narrows time off and the rooms' bookings
+    to what meets that interval, and ``bookings_between`` does the same for
+    the practitioners' own bookings: a busy day then costs no more to
+    judge than a quiet one.
+    """
     hours = WorkingHours.objects.filter(
         practitioner__active=True, practitioner__services=service, location__active=True
     )
@@ -75,18 +84,31 @@ def fetch_calendar_rows(
 
     practitioner_ids = {row[0] for row in rows.hours}
     location_ids = {row[1] for row in rows.hours}
-    window_start = datetime.combine(first_day, time(0), tzinfo=UTC) - _MARGIN
-    window_end = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=UTC) + _MARGIN
-    booked = Appointment.objects.blocking().overlapping(window_start, window_end)
+    whole_range = (
+        datetime.combine(first_day, time(0), tzinfo=UTC) - _MARGIN,
+        datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=UTC) + _MARGIN,
+    )
+    busy_from, busy_until = busy_between or whole_range
+    bookings_from, bookings_until = bookings_between or busy_between or whole_range
+
+    # One query for the bookings that hold the practitioners' time and, when
+    # the service needs a room, those that hold the location's rooms.
+    holds = Q(practitioner_id__in=practitioner_ids, start__lt=bookings_until, buffer_end__gt=bookings_from)
+    if service.requires_room:
+        holds |= Q(room__location_id__in=location_ids, start__lt=busy_until, buffer_end__gt=busy_from)
+    booked = Appointment.objects.blocking().filter(holds)
     if ignore_appointment_id is not None:
         booked = booked.exclude(pk=ignore_appointment_id)
-
-    rows.appointments = list(
-        booked.filter(practitioner_id__in=practitioner_ids).values_list("practitioner_id", "start", "buffer_end")
-    )
+    for practitioner_id, room_id, start, held_until in booked.values_list(
+        "practitioner_id", "room_id", "start", "buffer_end"
+    ):
+        if practitioner_id in practitioner_ids and start < bookings_until and held_until > bookings_from:
+            rows.appointments.append((practitioner_id, start, held_until))
+        if room_id is not None and start < busy_until and held_until > busy_from:
+            rows.room_appointments.append((room_id, start, held_until))
     rows.time_off = list(
         TimeOff.objects.filter(
-            practitioner_id__in=practitioner_ids, start__lt=window_end, end__gt=window_start
+            practitioner_id__in=practitioner_ids, start__lt=busy_until, end__gt=busy_from
         ).values_list("practitioner_id", "start", "end")
     )
     rows.closures = list(
@@ -98,11 +120,10 @@ def fetch_calendar_rows(
         rows.rooms = list(
             Room.objects.filter(location_id__in=location_ids, active=True).order_by("pk").values_list("id", "location_id")
         )
-        rows.room_appointments = list(
-            booked.filter(room_id__in=[room_id for room_id, _ in rows.rooms]).values_list(
-                "room_id", "start", "buffer_end"
-            )
-        )
+        active = {room_id for room_id, _ in rows.rooms}
+        rows.room_appointments = [row for row in rows.room_appointments if row[0] in active]
+    else:
+        rows.room_appointments = []
     return rows
 
 
@@ -148,15 +169,21 @@ def engine_around(
     practitioner: Practitioner | None = None,
     ignore_appointment_id: int | None = None,
 ) -> Engine:
-    """The engine over the days around one start time, as the booking rules
-    use it to judge that start (a day either side covers every UTC offset)."""
+    """The engine as the booking rules use it to judge one start: the hours
+    and closures of the days around it (a day either side covers every UTC
+    offset), and only the busy time that meets the time it would hold. For
+    "anyone" (no ``practitioner``) each practitioner's bookings of those
+    days come too, to rank them by how busy their day is."""
     day = start.date()
+    held = (start, start + timedelta(minutes=service.duration_minutes + service.buffer_minutes))
     calendar = calendar_for(
         service=service,
         first_day=day - timedelta(days=1),
         last_day=day + timedelta(days=1),
         practitioner=practitioner,
         ignore_appointment_id=ignore_appointment_id,
+        busy_between=held,
+        bookings_between=held if practitioner is not None else None,
     )
     return Engine(calendar=calendar, service=service_spec(service), now=now, rules=booking_rules())
 
@@ -181,3 +208,14 @@ def appointments_with_details() -> QuerySet[Appointment]:
     return Appointment.objects.select_related("service", "practitioner", "client", "location", "room").order_by(
         "start", "pk"
     )
+
+
+def with_place(appointment: Appointment) -> Appointment:
+    """Load the location and room of a just-booked appointment in one query,
+    for showing it."""
+    if appointment.room_id is not None:
+        room = Room.objects.select_related("location").get(pk=appointment.room_id)
+        appointment.room, appointment.location = room, room.location
+    else:
+        appointment.location = Location.objects.get(pk=appointment.location_id)
+    return appointment

@@ -3,8 +3,8 @@ tasks book, move and close appointments through these functions and
 nothing else; each asks ``bookings.policies`` whether the actor may.
 
 A change that depends on what is free locks first (the practitioners' rows,
-then the rooms' locations; on SQLite the whole database, whose transactions
-begin IMMEDIATE), re-reads the calendar inside the transaction, then writes.
+then a room; on SQLite the whole database, whose transactions begin
+IMMEDIATE), re-reads the calendar inside the transaction, then writes.
 On PostgreSQL the exclusion constraints are the last line of defence; their
 violation becomes the same ``slot_unavailable`` error.
 
@@ -32,8 +32,8 @@ from bookings.errors import BookingError
 from bookings.models import Appointment, AppointmentEvent, AppointmentStatus, IdempotencyKey, Source, WorkingHours
 from bookings.policies import Act
 from bookings.selectors import booking_rules, engine_around
-from clinic.locking import lock_row, lock_rows, lock_wait_as_busy
-from clinic.models import Client, Location, Practitioner
+from clinic.locking import lock_first_available, lock_row, lock_rows, lock_wait_as_busy
+from clinic.models import Client, Practitioner, Room
 from treatments.models import Service
 
 Status = AppointmentStatus
@@ -88,16 +88,6 @@ def _check_start(start: datetime, now: datetime) -> None:
         raise BookingError("in_the_past", field="start")
 
 
-def _lock_calendars(practitioners: QuerySet[Practitioner], service: Service) -> None:
-    """Lock the practitioners' rows, then (rooms being shared by everyone
-    at a location) the locations they work at, when the service needs a room."""
-    if service.requires_room:
-        worked_at = WorkingHours.objects.filter(practitioner__in=practitioners).values("location_id")
-        lock_rows(practitioners, Location.objects.filter(pk__in=worked_at))
-    else:
-        lock_rows(practitioners)
-
-
 def _offering(service: Service) -> QuerySet[Practitioner]:
     """Everyone who offers ``service`` and has hours at an open location."""
     return Practitioner.objects.filter(
@@ -114,10 +104,11 @@ def _choose(
     now: datetime,
     practitioner: Practitioner | None,
     ignore_appointment_id: int | None = None,
-) -> tuple[int, int, int | None]:
+) -> tuple[int, int, list[int]]:
     """Judge ``start`` on the calendar as it is now and return who takes it,
-    where and in which room: ``practitioner``, or for ``None`` whoever is
-    free (the least booked that day first). Raises the refusal otherwise.
+    where, and the rooms there that are free (none when the service needs
+    no room): ``practitioner``, or for ``None`` whoever is free (the least
+    booked that day first). Raises the refusal otherwise.
 
     Called under the locks by the writes, and without them by the checks a
     form runs before it saves."""
@@ -138,8 +129,41 @@ def _choose(
             raise BookingError("service_not_offered", field="practitioner")
         if refusal is not None:
             raise _refusal_error(refusal)
-    room_id = engine.free_room(location_id=location_id, start=start) if service.requires_room else None
-    return practitioner_id, location_id, room_id
+    rooms = engine.free_rooms(location_id=location_id, start=start) if service.requires_room else []
+    return practitioner_id, location_id, rooms
+
+
+def _take_room(*, rooms: list[int], start: datetime, held_until: datetime, ignore_appointment_id: int | None) -> int:
+    """Inside a transaction: lock one of ``rooms`` (free when the calendar
+    was read) and make sure it still is.
+
+    Rooms are shared by everyone at a location, so this locks a room, not
+    the location: bookings with different practitioners go ahead side by
+    side. A room another booking holds at this moment is passed over
+    without waiting. Only when every room still free is held does the
+    booking wait for them, all in id order and after letting go of any room
+    it found taken, so that no two bookings ever wait for each other."""
+    holding = Appointment.objects.blocking().overlapping(start, held_until)
+    if ignore_appointment_id is not None:
+        holding = holding.exclude(pk=ignore_appointment_id)
+    remaining = list(rooms)
+    before_rooms = transaction.savepoint()
+    while remaining:
+        room_id = lock_first_available(Room.objects.filter(pk__in=remaining))
+        if room_id is None:
+            break
+        if not holding.filter(room_id=room_id).exists():
+            transaction.savepoint_commit(before_rooms)
+            return room_id
+        remaining.remove(room_id)  # booked since the calendar was read
+    transaction.savepoint_rollback(before_rooms)  # lets go of the rooms found taken
+    if remaining:
+        lock_rows(Room.objects.filter(pk__in=remaining))
+        busy = set(holding.filter(room_id__in=remaining).values_list("room_id", flat=True))
+        for room_id in remaining:
+            if room_id not in busy:
+                return room_id
+    raise BookingError("no_room", field="start")
 
 
 def _claim(
@@ -150,15 +174,19 @@ def _claim(
     practitioner: Practitioner | None,
     ignore_appointment_id: int | None = None,
 ) -> tuple[int, int, int | None]:
-    """Inside a transaction: lock the calendars ``_choose`` reads, then
-    choose. For "anyone" that is everyone who offers the service, so two
-    clients asking for "anyone" at once are given two practitioners, not
-    one practitioner and a refusal."""
-    practitioners = _offering(service) if practitioner is None else Practitioner.objects.filter(pk=practitioner.pk)
-    _lock_calendars(practitioners, service)
-    return _choose(
+    """Inside a transaction: lock the practitioners ``_choose`` reads, choose,
+    then take a room. For "anyone" that locks everyone who offers the
+    service, so two clients asking for "anyone" at once are given two
+    practitioners, not one practitioner and a refusal."""
+    lock_rows(_offering(service) if practitioner is None else Practitioner.objects.filter(pk=practitioner.pk))
+    practitioner_id, location_id, rooms = _choose(
         service=service, start=start, now=now, practitioner=practitioner, ignore_appointment_id=ignore_appointment_id
     )
+    if not service.requires_room:
+        return practitioner_id, location_id, None
+    held_until = start + timedelta(minutes=service.duration_minutes + service.buffer_minutes)
+    room_id = _take_room(rooms=rooms, start=start, held_until=held_until, ignore_appointment_id=ignore_appointment_id)
+    return practitioner_id, location_id, room_id
 
 
 def _record(appointment: Appointment, action: str, *, actor, at: datetime, from_status: str = "", **details) -> None:

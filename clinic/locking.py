@@ -52,6 +52,14 @@ def lock_row(queryset: QuerySet, pk) -> Model:
     return queryset.select_for_update(of=("self",)).get(pk=pk)
 
 
+def lock_first_available(queryset: QuerySet):
+    """Lock the first row (in primary-key order) that no other transaction
+    holds, without waiting for those that do; its id, or ``None`` when every
+    row is held. (On SQLite, where nothing is held, simply the first.)"""
+    _prepare()
+    return queryset.select_for_update(skip_locked=True, of=("self",)).order_by("pk").values_list("pk", flat=True).first()
+
+
 @contextmanager
 def lock_wait_as_busy() -> Iterator[None]:
     """Turn "waited too long for a lock" into the shared ``busy`` error."""

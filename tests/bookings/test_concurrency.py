@@ -19,7 +19,7 @@ from bookings.errors import BookingError
 from bookings.models import Appointment, Source
 from tests.scenario import NOW, TUESDAY, local
 from clinic.errors import CommonError
-from clinic.models import Location, Practitioner
+from clinic.models import Practitioner, Room
 from tests.clinic.factories import ClientFactory, RoomFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -218,7 +218,7 @@ def held_lock(queryset, ready: threading.Event, release: threading.Event):
     def hold():
         try:
             with transaction.atomic():
-                list(queryset.select_for_update())
+                list(queryset.select_for_update(of=("self",)))
                 ready.set()
                 release.wait(timeout=30)
         finally:
@@ -233,16 +233,16 @@ def held_lock(queryset, ready: threading.Event, release: threading.Event):
 @pytest.mark.postgres
 @pytest.mark.parametrize(
     ("locked", "named"),
-    [("practitioner", True), ("location", True), ("practitioner", False), ("location", False)],
+    [("practitioner", True), ("rooms", True), ("practitioner", False), ("rooms", False)],
     ids=["named-practitioner", "named-rooms", "anyone-practitioner", "anyone-rooms"],
 )
 def test_a_booking_waits_for_the_calendar_it_reads(studio, settings, locked, named):
     """While another transaction holds the practitioner's row (or, for a
-    service that needs a room, the location's), a booking waits; with a
-    short lock timeout it answers ``busy`` and writes nothing."""
+    service that needs a room, every room), a booking waits; with a short
+    lock timeout it answers ``busy`` and writes nothing."""
     settings.LOCK_TIMEOUT_SECONDS = 0.3
     rows = (Practitioner.objects.filter(pk=studio.practitioner.pk) if locked == "practitioner"
-            else Location.objects.filter(pk=studio.location.pk))
+            else Room.objects.filter(location=studio.location))
     ready, release = threading.Event(), threading.Event()
     holder = held_lock(rows, ready, release)
     try:
@@ -271,3 +271,50 @@ def test_a_move_waits_for_the_appointment_it_moves(studio, settings):
         holder.join(timeout=30)
     appointment.refresh_from_db()
     assert appointment.start == local(TUESDAY, 10)
+
+
+@pytest.mark.postgres
+def test_a_room_held_by_a_booking_in_flight_is_passed_over(studio, settings):
+    """Two rooms: while another booking holds the first, a booking with a
+    colleague takes the second at once instead of waiting."""
+    settings.LOCK_TIMEOUT_SECONDS = 0.3
+    second = RoomFactory(location=studio.location, name="Room 2")
+    ready, release = threading.Event(), threading.Event()
+    holder = held_lock(Room.objects.filter(pk=studio.room.pk), ready, release)
+    try:
+        appointment = booking(studio, studio.client, local(TUESDAY, 17), studio.other_practitioner)()
+    finally:
+        release.set()
+        holder.join(timeout=30)
+    assert appointment.room_id == second.pk
+
+
+@pytest.mark.postgres
+def test_bookings_with_different_practitioners_do_not_wait_for_each_other(studio, settings):
+    """Rooms, not the location, are locked: a booking in flight with one
+    practitioner does not hold up a colleague's booking at the same studio."""
+    settings.LOCK_TIMEOUT_SECONDS = 0.3
+    RoomFactory(location=studio.location, name="Room 2")
+    started, release, done = threading.Event(), threading.Event(), threading.Event()
+    outcome = {}
+
+    def first_booking_stays_open():
+        try:
+            with transaction.atomic():
+                outcome["first"] = booking(studio, studio.client, local(TUESDAY, 17))()
+                started.set()
+                release.wait(timeout=30)
+        finally:
+            connections.close_all()
+            done.set()
+
+    thread = threading.Thread(target=first_booking_stays_open)
+    thread.start()
+    try:
+        assert started.wait(timeout=10)
+        second = booking(studio, studio.other_client, local(TUESDAY, 17), studio.other_practitioner)()
+    finally:
+        release.set()
+        thread.join(timeout=30)
+    assert second.room_id != outcome["first"].room_id
+    assert Appointment.objects.filter(start=local(TUESDAY, 17)).count() == 2
