@@ -7,13 +7,16 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from bookings.availability import Calendar, Engine, Interval, Rules, ServiceSpec, Slot, WeeklySpan, WorkPlan
-from bookings.models import Appointment, Closure, TimeOff, WorkingHours
+from bookings.models import BLOCKING_STATUSES, Appointment, Closure, TimeOff, WorkingHours
 from clinic.models import Location, Practitioner, Room
 from treatments.models import Service
 
@@ -49,6 +52,113 @@ class CalendarRows:
     room_appointments: list[tuple] = field(default_factory=list)
 
 
+class _CalendarSql:
+    """The calendar's five statements, written from the models' own table and
+    column names.
+
+    This is the measured hot loop of booking and listing: on a small machine
+    the ORM spends about a millisecond compiling each of these queries, six
+    to ten times what running them costs (``bench/booking.py``), and a
+    booking runs all five under its lock. Values go in and come out through
+    the database backend's own adapters and converters, exactly as the ORM
+    would pass them. ``tests/bookings/test_queries.py`` checks the rows
+    against the same reads written as querysets."""
+
+    def __init__(self, ops) -> None:
+        q = ops.quote_name
+
+        def table(model) -> str:
+            return q(model._meta.db_table)
+
+        def column(model, name: str) -> str:
+            return q(model._meta.get_field(name).column)
+
+        offers = Practitioner.services.through
+        self.ops = ops
+        self.hours = (
+            f"SELECT h.{column(WorkingHours, 'practitioner')}, h.{column(WorkingHours, 'location')},"
+            f" l.{column(Location, 'time_zone')}, h.{column(WorkingHours, 'weekday')},"
+            f" h.{column(WorkingHours, 'starts_at')}, h.{column(WorkingHours, 'ends_at')}"
+            f" FROM {table(WorkingHours)} h"
+            f" JOIN {table(Practitioner)} p ON p.{column(Practitioner, 'id')} = h.{column(WorkingHours, 'practitioner')}"
+            f" JOIN {table(Location)} l ON l.{column(Location, 'id')} = h.{column(WorkingHours, 'location')}"
+            f" WHERE p.{column(Practitioner, 'active')} = %s AND l.{column(Location, 'active')} = %s"
+            f" AND EXISTS (SELECT 1 FROM {table(offers)} o"
+            f" WHERE o.{column(offers, 'practitioner')} = h.{column(WorkingHours, 'practitioner')}"
+            f" AND o.{column(offers, 'service')} = %s)"
+        )
+        self.hours_of_one = f" AND h.{column(WorkingHours, 'practitioner')} = %s"
+        self.hours_order = (
+            f" ORDER BY h.{column(WorkingHours, 'practitioner')}, h.{column(WorkingHours, 'weekday')},"
+            f" h.{column(WorkingHours, 'starts_at')}"
+        )
+        a_start, a_held = column(Appointment, "start"), column(Appointment, "buffer_end")
+        self.booked = (
+            f"SELECT a.{column(Appointment, 'practitioner')}, a.{column(Appointment, 'room')}, a.{a_start}, a.{a_held}"
+            f" FROM {table(Appointment)} a WHERE a.{column(Appointment, 'status')} IN ({{statuses}})"
+            f" AND ((a.{column(Appointment, 'practitioner')} IN ({{practitioners}})"
+            f" AND a.{a_start} < %s AND a.{a_held} > %s){{rooms}}){{ignore}}"
+        )
+        self.booked_rooms = (
+            f" OR (a.{column(Appointment, 'room')} IN (SELECT r.{column(Room, 'id')} FROM {table(Room)} r"
+            f" WHERE r.{column(Room, 'location')} IN ({{locations}})) AND a.{a_start} < %s AND a.{a_held} > %s)"
+        )
+        self.booked_ignore = f" AND a.{column(Appointment, 'id')} <> %s"
+        self.time_off = (
+            f"SELECT {column(TimeOff, 'practitioner')}, {column(TimeOff, 'start')}, {column(TimeOff, 'end')}"
+            f" FROM {table(TimeOff)} WHERE {column(TimeOff, 'practitioner')} IN ({{practitioners}})"
+            f" AND {column(TimeOff, 'start')} < %s AND {column(TimeOff, 'end')} > %s"
+        )
+        self.closures = (
+            f"SELECT {column(Closure, 'location')}, {column(Closure, 'first_day')}, {column(Closure, 'last_day')}"
+            f" FROM {table(Closure)} WHERE {column(Closure, 'location')} IN ({{locations}})"
+            f" AND {column(Closure, 'first_day')} <= %s AND {column(Closure, 'last_day')} >= %s"
+        )
+        self.rooms = (
+            f"SELECT {column(Room, 'id')}, {column(Room, 'location')} FROM {table(Room)}"
+            f" WHERE {column(Room, 'location')} IN ({{locations}}) AND {column(Room, 'active')} = %s"
+            f" ORDER BY {column(Room, 'id')}"
+        )
+
+    # Values in and out as the ORM passes them (SQLite keeps naive UTC text).
+    def instant(self, value: datetime):
+        return self.ops.adapt_datetimefield_value(value)
+
+    def day(self, value: date):
+        return self.ops.adapt_datefield_value(value)
+
+    def read_instant(self, value) -> datetime:
+        convert = getattr(self.ops, "convert_datetimefield_value", None)
+        return convert(value, None, self.ops.connection) if convert else value
+
+    def read_day(self, value) -> date:
+        convert = getattr(self.ops, "convert_datefield_value", None)
+        return convert(value, None, self.ops.connection) if convert else value
+
+    def read_wall(self, value) -> time:
+        convert = getattr(self.ops, "convert_timefield_value", None)
+        return convert(value, None, self.ops.connection) if convert else value
+
+
+_STATEMENTS: dict[str, _CalendarSql] = {}
+
+
+def _calendar_sql() -> _CalendarSql:
+    statements = _STATEMENTS.get(connection.vendor)
+    if statements is None:
+        statements = _STATEMENTS[connection.vendor] = _CalendarSql(connection.ops)
+    return statements
+
+
+def _marks(values) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
 def fetch_calendar_rows(
     *,
     service: Service,
@@ -69,61 +179,77 @@ def fetch_calendar_rows(
     the practitioners' own bookings: a busy day then costs no more to
     judge than a quiet one.
     """
-    hours = WorkingHours.objects.filter(
-        practitioner__active=True, practitioner__services=service, location__active=True
-    )
-    if practitioner is not None:
-        hours = hours.filter(practitioner=practitioner)
-    rows = CalendarRows(
-        hours=list(
-            hours.values_list("practitioner_id", "location_id", "location__time_zone", "weekday", "starts_at", "ends_at")
+    sql = _calendar_sql()
+    with connection.cursor() as cursor:
+        hours_sql, params = sql.hours, [True, True, service.pk]
+        if practitioner is not None:
+            hours_sql, params = hours_sql + sql.hours_of_one, [*params, practitioner.pk]
+        cursor.execute(hours_sql + sql.hours_order, params)
+        rows = CalendarRows(
+            hours=[
+                (practitioner_id, location_id, _zone(zone), weekday, sql.read_wall(starts), sql.read_wall(ends))
+                for practitioner_id, location_id, zone, weekday, starts, ends in cursor.fetchall()
+            ]
         )
-    )
-    if not rows.hours:
-        return rows
+        if not rows.hours:
+            return rows
 
-    practitioner_ids = {row[0] for row in rows.hours}
-    location_ids = {row[1] for row in rows.hours}
-    whole_range = (
-        datetime.combine(first_day, time(0), tzinfo=UTC) - _MARGIN,
-        datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=UTC) + _MARGIN,
-    )
-    busy_from, busy_until = busy_between or whole_range
-    bookings_from, bookings_until = bookings_between or busy_between or whole_range
-
-    # One query for the bookings that hold the practitioners' time and, when
-    # the service needs a room, those that hold the location's rooms.
-    holds = Q(practitioner_id__in=practitioner_ids, start__lt=bookings_until, buffer_end__gt=bookings_from)
-    if service.requires_room:
-        holds |= Q(room__location_id__in=location_ids, start__lt=busy_until, buffer_end__gt=busy_from)
-    booked = Appointment.objects.blocking().filter(holds)
-    if ignore_appointment_id is not None:
-        booked = booked.exclude(pk=ignore_appointment_id)
-    for practitioner_id, room_id, start, held_until in booked.values_list(
-        "practitioner_id", "room_id", "start", "buffer_end"
-    ):
-        if practitioner_id in practitioner_ids and start < bookings_until and held_until > bookings_from:
-            rows.appointments.append((practitioner_id, start, held_until))
-        if room_id is not None and start < busy_until and held_until > busy_from:
-            rows.room_appointments.append((room_id, start, held_until))
-    rows.time_off = list(
-        TimeOff.objects.filter(
-            practitioner_id__in=practitioner_ids, start__lt=busy_until, end__gt=busy_from
-        ).values_list("practitioner_id", "start", "end")
-    )
-    rows.closures = list(
-        Closure.objects.filter(
-            location_id__in=location_ids, first_day__lte=last_day + _MARGIN, last_day__gte=first_day - _MARGIN
-        ).values_list("location_id", "first_day", "last_day")
-    )
-    if service.requires_room:
-        rows.rooms = list(
-            Room.objects.filter(location_id__in=location_ids, active=True).order_by("pk").values_list("id", "location_id")
+        practitioner_ids = sorted({row[0] for row in rows.hours})
+        location_ids = sorted({row[1] for row in rows.hours})
+        whole_range = (
+            datetime.combine(first_day, time(0), tzinfo=UTC) - _MARGIN,
+            datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=UTC) + _MARGIN,
         )
-        active = {room_id for room_id, _ in rows.rooms}
-        rows.room_appointments = [row for row in rows.room_appointments if row[0] in active]
-    else:
-        rows.room_appointments = []
+        busy_from, busy_until = busy_between or whole_range
+        bookings_from, bookings_until = bookings_between or busy_between or whole_range
+
+        # One query for the bookings that hold the practitioners' time and,
+        # when the service needs a room, those that hold the location's rooms.
+        params = [*BLOCKING_STATUSES, *practitioner_ids, sql.instant(bookings_until), sql.instant(bookings_from)]
+        rooms_clause = ""
+        if service.requires_room:
+            rooms_clause = sql.booked_rooms.format(locations=_marks(location_ids))
+            params += [*location_ids, sql.instant(busy_until), sql.instant(busy_from)]
+        ignore_clause = ""
+        if ignore_appointment_id is not None:
+            ignore_clause = sql.booked_ignore
+            params.append(ignore_appointment_id)
+        cursor.execute(
+            sql.booked.format(
+                statuses=_marks(BLOCKING_STATUSES), practitioners=_marks(practitioner_ids), rooms=rooms_clause,
+                ignore=ignore_clause,
+            ),
+            params,
+        )
+        for practitioner_id, room_id, start, held_until in cursor.fetchall():
+            start, held_until = sql.read_instant(start), sql.read_instant(held_until)
+            if practitioner_id in practitioner_ids and start < bookings_until and held_until > bookings_from:
+                rows.appointments.append((practitioner_id, start, held_until))
+            if room_id is not None and start < busy_until and held_until > busy_from:
+                rows.room_appointments.append((room_id, start, held_until))
+
+        cursor.execute(
+            sql.time_off.format(practitioners=_marks(practitioner_ids)),
+            [*practitioner_ids, sql.instant(busy_until), sql.instant(busy_from)],
+        )
+        rows.time_off = [
+            (practitioner_id, sql.read_instant(start), sql.read_instant(end))
+            for practitioner_id, start, end in cursor.fetchall()
+        ]
+        cursor.execute(
+            sql.closures.format(locations=_marks(location_ids)),
+            [*location_ids, sql.day(last_day + _MARGIN), sql.day(first_day - _MARGIN)],
+        )
+        rows.closures = [
+            (location_id, sql.read_day(first), sql.read_day(last)) for location_id, first, last in cursor.fetchall()
+        ]
+        if service.requires_room:
+            cursor.execute(sql.rooms.format(locations=_marks(location_ids)), [*location_ids, True])
+            rows.rooms = [tuple(row) for row in cursor.fetchall()]
+            active = {room_id for room_id, _ in rows.rooms}
+            rows.room_appointments = [row for row in rows.room_appointments if row[0] in active]
+        else:
+            rows.room_appointments = []
     return rows
 
 
