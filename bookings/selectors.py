@@ -104,6 +104,11 @@ class _CalendarSql:
             f" WHERE r.{column(Room, 'location')} IN ({{locations}})) AND a.{a_start} < %s AND a.{a_held} > %s)"
         )
         self.booked_ignore = f" AND a.{column(Appointment, 'id')} <> %s"
+        self.rooms_held = (
+            f"SELECT DISTINCT a.{column(Appointment, 'room')} FROM {table(Appointment)} a"
+            f" WHERE a.{column(Appointment, 'room')} IN ({{rooms}}) AND a.{column(Appointment, 'status')} IN ({{statuses}})"
+            f" AND a.{a_start} < %s AND a.{a_held} > %s{{ignore}}"
+        )
         self.time_off = (
             f"SELECT {column(TimeOff, 'practitioner')}, {column(TimeOff, 'start')}, {column(TimeOff, 'end')}"
             f" FROM {table(TimeOff)} WHERE {column(TimeOff, 'practitioner')} IN ({{practitioners}})"
@@ -251,6 +256,23 @@ def fetch_calendar_rows(
         else:
             rows.room_appointments = []
     return rows
+
+
+def rooms_held(
+    *, room_ids: list[int], start: datetime, end: datetime, ignore_appointment_id: int | None = None
+) -> set[int]:
+    """Which of these rooms a booking holds at some moment of [start, end)
+    (buffers included). The booking's re-check of the room it locked."""
+    sql = _calendar_sql()
+    params = [*room_ids, *BLOCKING_STATUSES, sql.instant(end), sql.instant(start)]
+    ignore = ""
+    if ignore_appointment_id is not None:
+        ignore = sql.booked_ignore
+        params.append(ignore_appointment_id)
+    with connection.cursor() as cursor:
+        cursor.execute(sql.rooms_held.format(rooms=_marks(room_ids), statuses=_marks(BLOCKING_STATUSES), ignore=ignore),
+                       params)
+        return {room_id for (room_id,) in cursor.fetchall()}
 
 
 def calendar_from_rows(rows: CalendarRows) -> Calendar:

@@ -31,8 +31,9 @@ from bookings.availability import Refusal
 from bookings.errors import BookingError
 from bookings.models import Appointment, AppointmentEvent, AppointmentStatus, IdempotencyKey, Source, WorkingHours
 from bookings.policies import Act
+from bookings import selectors
 from bookings.selectors import booking_rules, engine_around
-from clinic.locking import lock_first_available, lock_row, lock_rows, lock_wait_as_busy
+from clinic.locking import lock_first_available, lock_ids, lock_row, lock_rows, lock_wait_as_busy
 from clinic.models import Client, Practitioner, Room
 from treatments.models import Service
 
@@ -143,23 +144,24 @@ def _take_room(*, rooms: list[int], start: datetime, held_until: datetime, ignor
     without waiting. Only when every room still free is held does the
     booking wait for them, all in id order and after letting go of any room
     it found taken, so that no two bookings ever wait for each other."""
-    holding = Appointment.objects.blocking().overlapping(start, held_until)
-    if ignore_appointment_id is not None:
-        holding = holding.exclude(pk=ignore_appointment_id)
     remaining = list(rooms)
     before_rooms = transaction.savepoint()
     while remaining:
-        room_id = lock_first_available(Room.objects.filter(pk__in=remaining))
+        room_id = lock_first_available(Room, remaining)
         if room_id is None:
             break
-        if not holding.filter(room_id=room_id).exists():
+        held = selectors.rooms_held(
+            room_ids=[room_id], start=start, end=held_until, ignore_appointment_id=ignore_appointment_id
+        )
+        if not held:
             transaction.savepoint_commit(before_rooms)
             return room_id
         remaining.remove(room_id)  # booked since the calendar was read
     transaction.savepoint_rollback(before_rooms)  # lets go of the rooms found taken
     if remaining:
-        lock_rows(Room.objects.filter(pk__in=remaining))
-        busy = set(holding.filter(room_id__in=remaining).values_list("room_id", flat=True))
+        lock_ids(Room, remaining)
+        busy = selectors.rooms_held(room_ids=remaining, start=start, end=held_until,
+                                    ignore_appointment_id=ignore_appointment_id)
         for room_id in remaining:
             if room_id not in busy:
                 return room_id
@@ -178,7 +180,10 @@ def _claim(
     then take a room. For "anyone" that locks everyone who offers the
     service, so two clients asking for "anyone" at once are given two
     practitioners, not one practitioner and a refusal."""
-    lock_rows(_offering(service) if practitioner is None else Practitioner.objects.filter(pk=practitioner.pk))
+    if practitioner is None:
+        lock_rows(_offering(service))
+    else:
+        lock_ids(Practitioner, [practitioner.pk])
     practitioner_id, location_id, rooms = _choose(
         service=service, start=start, now=now, practitioner=practitioner, ignore_appointment_id=ignore_appointment_id
     )

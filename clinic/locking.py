@@ -52,12 +52,36 @@ def lock_row(queryset: QuerySet, pk) -> Model:
     return queryset.select_for_update(of=("self",)).get(pk=pk)
 
 
-def lock_first_available(queryset: QuerySet):
-    """Lock the first row (in primary-key order) that no other transaction
-    holds, without waiting for those that do; its id, or ``None`` when every
-    row is held. (On SQLite, where nothing is held, simply the first.)"""
+def _by_ids(model: type[Model], ids, tail: str) -> tuple[str, list]:
+    quote = connection.ops.quote_name
+    pk = quote(model._meta.pk.column)
+    marks = ", ".join(["%s"] * len(ids))
+    return f"SELECT {pk} FROM {quote(model._meta.db_table)} WHERE {pk} IN ({marks}) ORDER BY {pk} {tail}", list(ids)
+
+
+def lock_ids(model: type[Model], ids) -> None:
+    """``lock_rows`` for rows known by primary key: one short statement,
+    nothing for the ORM to compile (it is on the booking's hot path)."""
     _prepare()
-    return queryset.select_for_update(skip_locked=True, of=("self",)).order_by("pk").values_list("pk", flat=True).first()
+    if ids and connection.features.has_select_for_update:
+        with connection.cursor() as cursor:
+            cursor.execute(*_by_ids(model, ids, "FOR UPDATE"))
+
+
+def lock_first_available(model: type[Model], ids):
+    """Lock the first of these rows (in primary-key order) that no other
+    transaction holds, without waiting for those that do; its id, or
+    ``None`` when every one is held. (On SQLite, where no other transaction
+    can be writing, simply the first.)"""
+    _prepare()
+    if not ids:
+        return None
+    if not connection.features.has_select_for_update_skip_locked:
+        return min(ids)
+    with connection.cursor() as cursor:
+        cursor.execute(*_by_ids(model, ids, "LIMIT 1 FOR UPDATE SKIP LOCKED"))
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 @contextmanager

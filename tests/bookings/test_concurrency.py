@@ -318,3 +318,21 @@ def test_bookings_with_different_practitioners_do_not_wait_for_each_other(studio
         thread.join(timeout=30)
     assert second.room_id != outcome["first"].room_id
     assert Appointment.objects.filter(start=local(TUESDAY, 17)).count() == 2
+
+
+@pytest.mark.postgres
+def test_lock_first_available_passes_over_held_rows(studio):
+    """What the room claim stands on: a row another transaction holds is
+    skipped, not waited for, and a held set answers None."""
+    from clinic.locking import lock_first_available
+
+    second = RoomFactory(location=studio.location, name="Room 2")
+    ready, release = threading.Event(), threading.Event()
+    holder = held_lock(Room.objects.filter(pk=studio.room.pk), ready, release)
+    try:
+        with transaction.atomic():
+            assert lock_first_available(Room, [studio.room.pk, second.pk]) == second.pk
+            assert lock_first_available(Room, [studio.room.pk]) is None
+    finally:
+        release.set()
+        holder.join(timeout=30)

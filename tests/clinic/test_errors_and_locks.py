@@ -9,7 +9,7 @@ from rest_framework.test import APIRequestFactory
 
 from bookings.errors import BookingError
 from clinic.errors import ClinicError, CommonError, DomainError, ErrorKind
-from clinic.locking import NotInTransaction, lock_row, lock_rows
+from clinic.locking import NotInTransaction, lock_first_available, lock_ids, lock_row, lock_rows
 from clinic.models import Location
 from clinic.rest import exception_handler
 
@@ -68,6 +68,10 @@ def test_a_lock_outside_a_transaction_is_refused():
         lock_rows(Location.objects.all())
     with pytest.raises(NotInTransaction):
         lock_row(Location.objects.all(), 1)
+    with pytest.raises(NotInTransaction):
+        lock_ids(Location, [1])
+    with pytest.raises(NotInTransaction):
+        lock_first_available(Location, [1])
 
 
 @pytest.mark.django_db(transaction=True)
@@ -76,3 +80,6 @@ def test_a_lock_inside_a_transaction_returns_the_row():
     with transaction.atomic():
         assert lock_row(Location.objects.all(), location.pk) == location
         lock_rows(Location.objects.filter(pk=location.pk))
+        lock_ids(Location, [location.pk])
+        assert lock_first_available(Location, [location.pk]) == location.pk
+        assert lock_first_available(Location, []) is None
