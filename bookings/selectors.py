@@ -104,6 +104,16 @@ class _CalendarSql:
             f" WHERE r.{column(Room, 'location')} IN ({{locations}})) AND a.{a_start} < %s AND a.{a_held} > %s)"
         )
         self.booked_ignore = f" AND a.{column(Appointment, 'id')} <> %s"
+        self.place = (
+            f"SELECT {column(Location, 'id')}, {column(Location, 'name')}, {column(Location, 'time_zone')}"
+            f" FROM {table(Location)} WHERE {column(Location, 'id')} = %s"
+        )
+        self.room_and_place = (
+            f"SELECT r.{column(Room, 'id')}, r.{column(Room, 'name')}, l.{column(Location, 'id')},"
+            f" l.{column(Location, 'name')}, l.{column(Location, 'time_zone')} FROM {table(Room)} r"
+            f" JOIN {table(Location)} l ON l.{column(Location, 'id')} = r.{column(Room, 'location')}"
+            f" WHERE r.{column(Room, 'id')} = %s"
+        )
         self.rooms_held = (
             f"SELECT DISTINCT a.{column(Appointment, 'room')} FROM {table(Appointment)} a"
             f" WHERE a.{column(Appointment, 'room')} IN ({{rooms}}) AND a.{column(Appointment, 'status')} IN ({{statuses}})"
@@ -359,11 +369,22 @@ def appointments_with_details() -> QuerySet[Appointment]:
 
 
 def with_place(appointment: Appointment) -> Appointment:
-    """Load the location and room of a just-booked appointment in one query,
-    for showing it."""
-    if appointment.room_id is not None:
-        room = Room.objects.select_related("location").get(pk=appointment.room_id)
-        appointment.room, appointment.location = room, room.location
-    else:
-        appointment.location = Location.objects.get(pk=appointment.location_id)
+    """Give a just-booked appointment its location and room, as showing it
+    needs them (names and the location's zone), in one short statement.
+    Fields not read here stay deferred: reading one loads it."""
+    sql = _calendar_sql()
+    with connection.cursor() as cursor:
+        if appointment.room_id is not None:
+            cursor.execute(sql.room_and_place, [appointment.room_id])
+            room_id, room_name, location_id, location_name, zone = cursor.fetchone()
+            # from_db takes the values in the model's field order.
+            appointment.room = Room.from_db(connection.alias, ["id", "location_id", "name"],
+                                            (room_id, location_id, room_name))
+        else:
+            cursor.execute(sql.place, [appointment.location_id])
+            location_id, location_name, zone = cursor.fetchone()
+    appointment.location = Location.from_db(connection.alias, ["id", "name", "time_zone"],
+                                            (location_id, location_name, _zone(zone)))
+    if appointment.room is not None:
+        appointment.room.location = appointment.location
     return appointment

@@ -167,3 +167,21 @@ def test_nobody_offering_costs_one_query(studio, django_assert_num_queries):
     with django_assert_num_queries(1):
         rows = selectors.fetch_calendar_rows(service=studio.service, first_day=MONDAY, last_day=TUESDAY)
     assert rows.hours == []
+
+
+@pytest.mark.parametrize("needs_room", [True, False])
+def test_a_new_appointment_is_shown_with_its_place_in_one_statement(studio, needs_room, django_assert_num_queries):
+    from bookings import services
+
+    studio.service.requires_room = needs_room
+    studio.service.save()
+    appointment = services.book_appointment(
+        client=studio.client, practitioner=studio.practitioner, service=studio.service, start=local(TUESDAY, 10),
+        source=Source.APP, actor=None, now=local(MONDAY, 8),
+    )
+    fresh = Appointment.objects.get(pk=appointment.pk)
+    with django_assert_num_queries(1):
+        shown = selectors.with_place(fresh)
+        assert (shown.location.name, str(shown.location.time_zone)) == (studio.location.name, "Asia/Kolkata")
+        assert (shown.room.name if shown.room else None) == (studio.room.name if needs_room else None)
+    assert shown.location.address == studio.location.address  # a field not read is loaded when asked for
