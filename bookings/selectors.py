@@ -94,14 +94,15 @@ class _CalendarSql:
         )
         a_start, a_held = column(Appointment, "start"), column(Appointment, "buffer_end")
         self.booked = (
-            f"SELECT a.{column(Appointment, 'practitioner')}, a.{column(Appointment, 'room')}, a.{a_start}, a.{a_held}"
-            f" FROM {table(Appointment)} a WHERE a.{column(Appointment, 'status')} IN ({{statuses}})"
-            f" AND ((a.{column(Appointment, 'practitioner')} IN ({{practitioners}})"
-            f" AND a.{a_start} < %s AND a.{a_held} > %s){{rooms}}){{ignore}}"
+            f"SELECT a.{column(Appointment, 'practitioner')}, a.{a_start}, a.{a_held} FROM {table(Appointment)} a"
+            f" WHERE a.{column(Appointment, 'practitioner')} IN ({{practitioners}})"
+            f" AND a.{column(Appointment, 'status')} IN ({{statuses}}) AND a.{a_start} < %s AND a.{a_held} > %s{{ignore}}"
         )
         self.booked_rooms = (
-            f" OR (a.{column(Appointment, 'room')} IN (SELECT r.{column(Room, 'id')} FROM {table(Room)} r"
-            f" WHERE r.{column(Room, 'location')} IN ({{locations}})) AND a.{a_start} < %s AND a.{a_held} > %s)"
+            f"SELECT a.{column(Appointment, 'room')}, a.{a_start}, a.{a_held} FROM {table(Appointment)} a"
+            f" JOIN {table(Room)} r ON r.{column(Room, 'id')} = a.{column(Appointment, 'room')}"
+            f" WHERE r.{column(Room, 'location')} IN ({{locations}}) AND r.{column(Room, 'active')} = %s"
+            f" AND a.{column(Appointment, 'status')} IN ({{statuses}}) AND a.{a_start} < %s AND a.{a_held} > %s{{ignore}}"
         )
         self.booked_ignore = f" AND a.{column(Appointment, 'id')} <> %s"
         self.place = (
@@ -186,7 +187,7 @@ def fetch_calendar_rows(
 ) -> CalendarRows:
     """Working hours, bookings, time off, closures and rooms for the
     practitioners who offer ``service`` (or just ``practitioner``): at most
-    five queries, one when nobody offers the service.
+    six short statements, one when nobody offers the service.
 
     By default the busy time of the whole date range is fetched. To judge a
     single start, ``busy_between`` narrows time off and the rooms' bookings
@@ -218,31 +219,16 @@ def fetch_calendar_rows(
         busy_from, busy_until = busy_between or whole_range
         bookings_from, bookings_until = bookings_between or busy_between or whole_range
 
-        # One query for the bookings that hold the practitioners' time and,
-        # when the service needs a room, those that hold the location's rooms.
-        params = [*BLOCKING_STATUSES, *practitioner_ids, sql.instant(bookings_until), sql.instant(bookings_from)]
-        rooms_clause = ""
-        if service.requires_room:
-            rooms_clause = sql.booked_rooms.format(locations=_marks(location_ids))
-            params += [*location_ids, sql.instant(busy_until), sql.instant(busy_from)]
-        ignore_clause = ""
-        if ignore_appointment_id is not None:
-            ignore_clause = sql.booked_ignore
-            params.append(ignore_appointment_id)
+        ignore, ignored = ("", []) if ignore_appointment_id is None else (sql.booked_ignore, [ignore_appointment_id])
+        statuses = _marks(BLOCKING_STATUSES)
         cursor.execute(
-            sql.booked.format(
-                statuses=_marks(BLOCKING_STATUSES), practitioners=_marks(practitioner_ids), rooms=rooms_clause,
-                ignore=ignore_clause,
-            ),
-            params,
+            sql.booked.format(practitioners=_marks(practitioner_ids), statuses=statuses, ignore=ignore),
+            [*practitioner_ids, *BLOCKING_STATUSES, sql.instant(bookings_until), sql.instant(bookings_from), *ignored],
         )
-        for practitioner_id, room_id, start, held_until in cursor.fetchall():
-            start, held_until = sql.read_instant(start), sql.read_instant(held_until)
-            if practitioner_id in practitioner_ids and start < bookings_until and held_until > bookings_from:
-                rows.appointments.append((practitioner_id, start, held_until))
-            if room_id is not None and start < busy_until and held_until > busy_from:
-                rows.room_appointments.append((room_id, start, held_until))
-
+        rows.appointments = [
+            (practitioner_id, sql.read_instant(start), sql.read_instant(held_until))
+            for practitioner_id, start, held_until in cursor.fetchall()
+        ]
         cursor.execute(
             sql.time_off.format(practitioners=_marks(practitioner_ids)),
             [*practitioner_ids, sql.instant(busy_until), sql.instant(busy_from)],
@@ -261,10 +247,14 @@ def fetch_calendar_rows(
         if service.requires_room:
             cursor.execute(sql.rooms.format(locations=_marks(location_ids)), [*location_ids, True])
             rows.rooms = [tuple(row) for row in cursor.fetchall()]
-            active = {room_id for room_id, _ in rows.rooms}
-            rows.room_appointments = [row for row in rows.room_appointments if row[0] in active]
-        else:
-            rows.room_appointments = []
+            cursor.execute(
+                sql.booked_rooms.format(locations=_marks(location_ids), statuses=statuses, ignore=ignore),
+                [*location_ids, True, *BLOCKING_STATUSES, sql.instant(busy_until), sql.instant(busy_from), *ignored],
+            )
+            rows.room_appointments = [
+                (room_id, sql.read_instant(start), sql.read_instant(held_until))
+                for room_id, start, held_until in cursor.fetchall()
+            ]
     return rows
 
 
