@@ -366,10 +366,6 @@ class Engine:
                 ]
         return []
 
-    def free_room(self, *, location_id: int, start: datetime) -> int | None:
-        """The first room at the location free for the whole held time."""
-        return next(iter(self.free_rooms(location_id=location_id, start=start)), None)
-
     def free_slots(self, first_day: date, last_day: date) -> list[Slot]:
         """Every free start from ``first_day`` to ``last_day`` (local dates,
         inclusive), ordered by time, then practitioner.

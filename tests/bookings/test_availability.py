@@ -186,7 +186,7 @@ class TestAnyPractitionerAndRooms:
         rooms = {7: [], 8: [], busy_room: [Interval(at(MONDAY, 9), at(MONDAY, 12))]}
         e = engine(Calendar(plans=[plan()], rooms={1: rooms}), service=service)
         assert local_starts(e.free_slots(MONDAY, MONDAY))[0] == "09:00"
-        assert e.free_room(location_id=1, start=at(MONDAY, 9)) == 15 - busy_room
+        assert e.free_rooms(location_id=1, start=at(MONDAY, 9)) == [15 - busy_room]
 
     def test_a_location_without_rooms_cannot_host_a_room_service(self):
         e = engine(Calendar(plans=[plan()]), service=ServiceSpec(duration=60 * MIN, needs_room=True))
@@ -365,7 +365,7 @@ def test_slots_are_exactly_the_free_grid_points(scenario):
         assert not any(overlaps(slot.start, slot.end, away) for away in calendar.time_off[who])
         assert e.refusal(practitioner_id=who, start=slot.start) == (None, 1)
         if service.needs_room:
-            room = e.free_room(location_id=1, start=slot.start)
+            room = next(iter(e.free_rooms(location_id=1, start=slot.start)), None)
             assert room is not None
             assert not any(overlaps(slot.start, held, busy) for busy in calendar.rooms[1][room])
     assert set(keys) == oracle(calendar, service, rules, now, first, last)
