@@ -59,9 +59,9 @@ class _CalendarSql:
     This is the measured hot loop of booking and listing: on a small machine
     the ORM spends about a millisecond compiling each of these queries, six
     to ten times what running them costs (``bench/booking.py``), and a
-    booking runs all five under its lock. Values go in and come out through
+    booking runs them all under its lock. Values go in and come out through
     the database backend's own adapters and converters, exactly as the ORM
-    would pass them. ``tests/bookings/test_queries.py`` checks the rows
+    would pass them. ``tests/bookings/test_calendar_rows.py`` checks the rows
     against the same reads written as querysets."""
 
     def __init__(self, ops) -> None:
@@ -75,6 +75,10 @@ class _CalendarSql:
 
         offers = Practitioner.services.through
         self.ops = ops
+        # Resolved once: these run for every row of the hot loop.
+        self.read_instant = self._reader("convert_datetimefield_value")
+        self.read_day = self._reader("convert_datefield_value")
+        self.read_wall = self._reader("convert_timefield_value")
         self.hours = (
             f"SELECT h.{column(WorkingHours, 'practitioner')}, h.{column(WorkingHours, 'location')},"
             f" l.{column(Location, 'time_zone')}, h.{column(WorkingHours, 'weekday')},"
@@ -143,17 +147,13 @@ class _CalendarSql:
     def day(self, value: date):
         return self.ops.adapt_datefield_value(value)
 
-    def read_instant(self, value) -> datetime:
-        convert = getattr(self.ops, "convert_datetimefield_value", None)
-        return convert(value, None, self.ops.connection) if convert else value
-
-    def read_day(self, value) -> date:
-        convert = getattr(self.ops, "convert_datefield_value", None)
-        return convert(value, None, self.ops.connection) if convert else value
-
-    def read_wall(self, value) -> time:
-        convert = getattr(self.ops, "convert_timefield_value", None)
-        return convert(value, None, self.ops.connection) if convert else value
+    def _reader(self, name: str):
+        """The backend's converter ``name`` as a one-argument function, or
+        the identity where the backend returns the value ready (PostgreSQL)."""
+        convert = getattr(self.ops, name, None)
+        if convert is None:
+            return lambda value: value
+        return lambda value: convert(value, None, self.ops.connection)
 
 
 _STATEMENTS: dict[str, _CalendarSql] = {}

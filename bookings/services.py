@@ -26,12 +26,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from bookings import policies
+from bookings import policies, selectors
 from bookings.availability import Refusal
 from bookings.errors import BookingError
 from bookings.models import Appointment, AppointmentEvent, AppointmentStatus, IdempotencyKey, Source, WorkingHours
 from bookings.policies import Act
-from bookings import selectors
 from bookings.selectors import booking_rules, engine_around
 from clinic.locking import lock_first_available, lock_ids, lock_row, lock_rows, lock_wait_as_busy
 from clinic.models import Client, Practitioner, Room
