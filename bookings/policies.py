@@ -27,7 +27,7 @@ from bookings.errors import BookingError
 from bookings.models import Appointment, AppointmentEvent, TimeOff
 from clinic.models import Client, Practitioner
 from clinic.roles import is_front_desk
-from clinic.selectors import client_of
+from clinic.selectors import client_of, practitioner_of
 
 
 class Act(enum.StrEnum):
@@ -63,16 +63,6 @@ BOOK_LABEL = _("book appointments: only clients and the front desk book")
 FRONT_DESK_ACTS = frozenset(Act)
 PRACTITIONER_ACTS = frozenset(Act)  # on the appointments they treat
 CLIENT_ACTS = frozenset({Act.VIEW, Act.CANCEL, Act.RESCHEDULE})  # on their own
-
-
-def practitioner_of(user) -> Practitioner | None:
-    """The practitioner record a login belongs to, looked up once per user."""
-    if not getattr(user, "is_authenticated", False):
-        return None
-    try:
-        return user.practitioner
-    except Practitioner.DoesNotExist:
-        return None
 
 
 # -- seeing -------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from clinic.errors import ClinicError
-from clinic.models import Client
+from clinic.models import Client, Practitioner
 
 
 def client_of(user) -> Client | None:
@@ -13,6 +13,16 @@ def client_of(user) -> Client | None:
     try:
         return user.client
     except Client.DoesNotExist:
+        return None
+
+
+def practitioner_of(user) -> Practitioner | None:
+    """The practitioner record a login belongs to, if any."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    try:
+        return user.practitioner
+    except Practitioner.DoesNotExist:
         return None
 
 
