@@ -37,6 +37,10 @@ class BookingError(DomainError):
         "slot_unavailable": (CONFLICT, _("That time has just been taken. Please choose another.")),
         "all_taken": (CONFLICT, _("Everyone who offers this treatment is booked at that time. Please choose another.")),
         "no_room": (CONFLICT, _("No treatment room is free at that time.")),
+        "client_overlap": (CONFLICT, _("This client already has an appointment at that time.")),
+        "too_many_bookings": (
+            CONFLICT, _("At most %(limit)s upcoming appointments can be booked online; the front desk can book more.")
+        ),
         "idempotency_key_too_long": (INVALID, _("Use at most %(length)s characters.")),
         "idempotency_key_reused": (CONFLICT, _("This Idempotency-Key was used for a different booking.")),
         # The life cycle

@@ -218,6 +218,16 @@ class Appointment(models.Model):
                 violation_error_code="slot_unavailable",
                 violation_error_message=_("The room is already taken at that time."),
             ),
+            PostgresExclusionConstraint(
+                name="appointment_client_no_overlap",
+                expressions=[
+                    (TsTzRange("start", "end", RangeBoundary()), RangeOperators.OVERLAPS),
+                    ("client", RangeOperators.EQUAL),
+                ],
+                condition=Q(status__in=BLOCKING_STATUSES),
+                violation_error_code="client_overlap",
+                violation_error_message=_("This client already has an appointment at that time."),
+            ),
         ]
         indexes = [
             models.Index(fields=["practitioner", "start"], name="appointment_practitioner_idx"),

@@ -10,6 +10,8 @@ here, and the booking service asks here before it writes.
   approve, check in, complete, mark a no-show, move, cancel, and write the
   note for the session. They keep their own time off.
 - A client sees their own appointments and may move or cancel them.
+- Once an appointment has started, only the front desk may move or cancel
+  it: a client cannot wipe out a no-show, nor a practitioner a late start.
 - Anyone else sees none, so to them an appointment does not exist (404).
 
 Only clients (for themselves) and the front desk (for a client they name)
@@ -19,8 +21,10 @@ may book.
 from __future__ import annotations
 
 import enum
+from datetime import datetime, timedelta
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bookings.errors import BookingError
@@ -63,6 +67,7 @@ BOOK_LABEL = _("book appointments: only clients and the front desk book")
 FRONT_DESK_ACTS = frozenset(Act)
 PRACTITIONER_ACTS = frozenset(Act)  # on the appointments they treat
 CLIENT_ACTS = frozenset({Act.VIEW, Act.CANCEL, Act.RESCHEDULE})  # on their own
+BEFORE_START_ACTS = frozenset({Act.CANCEL, Act.RESCHEDULE})  # unless front desk
 
 
 # -- seeing -------------------------------------------------------------------
@@ -88,8 +93,9 @@ def visible_events(user, queryset: QuerySet[AppointmentEvent]) -> QuerySet[Appoi
 # -- doing --------------------------------------------------------------------
 
 
-def acts_on(user, appointment: Appointment) -> frozenset[Act]:
-    """Everything ``user`` may do to ``appointment`` (empty: not even see it)."""
+def acts_on(user, appointment: Appointment, now: datetime | None = None) -> frozenset[Act]:
+    """Everything ``user`` may do to ``appointment`` at ``now`` (empty: not
+    even see it)."""
     if not getattr(user, "is_authenticated", False):
         return frozenset()
     if is_front_desk(user):
@@ -100,19 +106,25 @@ def acts_on(user, appointment: Appointment) -> frozenset[Act]:
         acts |= PRACTITIONER_ACTS
     if client is not None and appointment.client_id == client.pk:
         acts |= CLIENT_ACTS
+    if appointment.start <= (now or timezone.now()):
+        acts -= BEFORE_START_ACTS
     return acts
 
 
-def may(user, act: Act, appointment: Appointment) -> bool:
-    return act in acts_on(user, appointment)
+def may(user, act: Act, appointment: Appointment, now: datetime | None = None) -> bool:
+    return act in acts_on(user, appointment, now)
 
 
-def require(user, act: Act, appointment: Appointment) -> None:
+def require(user, act: Act, appointment: Appointment, now: datetime | None = None) -> None:
     """Raise ``permission_denied`` (403) unless ``user`` may ``act`` on it. Ask
     only about an appointment the user can see: one they cannot see is a
     404 to them, decided by ``visible_appointments``."""
-    if not may(user, act, appointment):
-        raise BookingError("permission_denied", action=act.label)
+    if may(user, act, appointment, now):
+        return
+    if act in BEFORE_START_ACTS and act in acts_on(user, appointment, appointment.start - timedelta(seconds=1)):
+        raise BookingError("permission_denied", action=_("%(act)s once it has started; the front desk can")
+                           % {"act": act.label})
+    raise BookingError("permission_denied", action=act.label)
 
 
 def may_ever(user, act: Act) -> bool:
@@ -148,6 +160,12 @@ def client_for_booking(*, actor, client: Client | None) -> Client:
     if own is None:
         raise BookingError("permission_denied", action=BOOK_LABEL)
     return own
+
+
+def bound_by_booking_cap(actor) -> bool:
+    """Clients book up to ``BOOKING_MAX_UPCOMING_PER_CLIENT`` appointments
+    ahead; the front desk (a course of sessions) and the system may book more."""
+    return actor is not None and not is_front_desk(actor)
 
 
 def books_as_staff(actor) -> bool:

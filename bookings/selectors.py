@@ -258,6 +258,23 @@ def fetch_calendar_rows(
     return rows
 
 
+def client_booked_between(
+    *, client_id: int, start: datetime, end: datetime, ignore_appointment_id: int | None = None
+) -> bool:
+    """Whether the client has an appointment in session during [start, end)."""
+    overlapping = Appointment.objects.filter(
+        client_id=client_id, status__in=BLOCKING_STATUSES, start__lt=end, end__gt=start
+    )
+    if ignore_appointment_id is not None:
+        overlapping = overlapping.exclude(pk=ignore_appointment_id)
+    return overlapping.exists()
+
+
+def upcoming_count(*, client_id: int, now: datetime) -> int:
+    """How many appointments the client holds from ``now`` on."""
+    return Appointment.objects.filter(client_id=client_id, status__in=BLOCKING_STATUSES, start__gte=now).count()
+
+
 def rooms_held(
     *, room_ids: list[int], start: datetime, end: datetime, ignore_appointment_id: int | None = None
 ) -> set[int]:

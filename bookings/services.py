@@ -39,6 +39,7 @@ from treatments.models import Service
 Status = AppointmentStatus
 Action = AppointmentEvent.Action
 EXCLUSION_VIOLATION = "23P01"
+CLIENT_NO_OVERLAP = "appointment_client_no_overlap"
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
 
 # States an appointment can be moved or cancelled from.
@@ -77,7 +78,9 @@ def _claiming_time() -> Iterator[None]:
                 yield
         except IntegrityError as exc:
             if getattr(exc.__cause__, "sqlstate", None) == EXCLUSION_VIOLATION:
-                raise BookingError("slot_unavailable", field="start") from exc
+                constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", "")
+                code = "client_overlap" if constraint == CLIENT_NO_OVERLAP else "slot_unavailable"
+                raise BookingError(code, field="start") from exc
             raise
 
 
@@ -193,6 +196,25 @@ def _claim(
     return practitioner_id, location_id, room_id
 
 
+def _check_client(
+    *, client_id: int, start: datetime, end: datetime, actor, now: datetime, ignore_appointment_id: int | None = None
+) -> None:
+    """The client's own calendar: one appointment at a time, and (for a new
+    booking a client makes) no more than the cap ahead of ``now``."""
+    if selectors.client_booked_between(
+        client_id=client_id, start=start, end=end, ignore_appointment_id=ignore_appointment_id
+    ):
+        raise BookingError("client_overlap", field="start")
+    cap = settings.BOOKING_MAX_UPCOMING_PER_CLIENT
+    if (
+        ignore_appointment_id is None
+        and cap
+        and policies.bound_by_booking_cap(actor)
+        and selectors.upcoming_count(client_id=client_id, now=now) >= cap
+    ):
+        raise BookingError("too_many_bookings", limit=cap)
+
+
 def _record(appointment: Appointment, action: str, *, actor, at: datetime, from_status: str = "", **details) -> None:
     AppointmentEvent.objects.create(
         appointment=appointment,
@@ -236,6 +258,8 @@ def book_appointment(
         practitioner_id, location_id, room_id = _claim(
             service=service, start=start, now=now, practitioner=practitioner
         )
+        lock_ids(Client, [client.pk])
+        _check_client(client_id=client.pk, start=start, end=start + duration, actor=actor, now=now)
         appointment = Appointment.objects.create(
             client=client,
             practitioner_id=practitioner_id,
@@ -284,9 +308,11 @@ def check_booking(
     shows the refusal on its fields before it saves. The booking itself
     judges again under its locks."""
     now = now or timezone.now()
-    _check_booking_request(client=client, service=service, start=start, practitioner=practitioner, actor=actor,
-                           now=now)
+    client = _check_booking_request(client=client, service=service, start=start, practitioner=practitioner,
+                                    actor=actor, now=now)
     _choose(service=service, start=start, now=now, practitioner=practitioner)
+    _check_client(client_id=client.pk, start=start, end=start + timedelta(minutes=service.duration_minutes), actor=actor,
+                  now=now)
 
 
 @dataclass(frozen=True)
@@ -361,7 +387,7 @@ def reschedule_appointment(
     nothing changes. Moving to the start it already has changes nothing."""
     now = now or timezone.now()
     if actor is not None:
-        policies.require(actor, Act.RESCHEDULE, appointment)
+        policies.require(actor, Act.RESCHEDULE, appointment, now)
     _check_start(start, now)
     with _claiming_time():
         current = lock_row(Appointment.objects.select_related("service", "practitioner"), appointment.pk)
@@ -375,6 +401,9 @@ def reschedule_appointment(
         )
         previous = current.start
         session, held = current.end - current.start, current.buffer_end - current.start
+        lock_ids(Client, [current.client_id])
+        _check_client(client_id=current.client_id, start=start, end=start + session, actor=actor, now=now,
+                      ignore_appointment_id=current.pk)
         current.start, current.end, current.buffer_end = start, start + session, start + held
         current.location_id, current.room_id = location_id, room_id
         current.save(update_fields=["start", "end", "buffer_end", "location", "room", "updated_at"])
@@ -389,7 +418,7 @@ def check_reschedule(*, appointment: Appointment, start: datetime, actor=None, n
     """Raise what ``reschedule_appointment`` would refuse, writing nothing."""
     now = now or timezone.now()
     if actor is not None:
-        policies.require(actor, Act.RESCHEDULE, appointment)
+        policies.require(actor, Act.RESCHEDULE, appointment, now)
     _check_start(start, now)
     if appointment.status not in OPEN:
         raise _refuse_move(appointment, Action.RESCHEDULED)
@@ -398,6 +427,8 @@ def check_reschedule(*, appointment: Appointment, start: datetime, actor=None, n
             service=appointment.service, start=start, now=now, practitioner=appointment.practitioner,
             ignore_appointment_id=appointment.pk,
         )
+        _check_client(client_id=appointment.client_id, start=start, end=start + (appointment.end - appointment.start),
+                      actor=actor, now=now, ignore_appointment_id=appointment.pk)
 
 
 # -- the life cycle -------------------------------------------------------------
@@ -436,7 +467,7 @@ def cancel_appointment(
     cancellation is marked late."""
     now = now or timezone.now()
     if actor is not None:
-        policies.require(actor, Act.CANCEL, appointment)
+        policies.require(actor, Act.CANCEL, appointment, now)
     window = timedelta(hours=settings.CANCELLATION_WINDOW_HOURS)
     with transaction.atomic():
         current = lock_row(Appointment.objects, appointment.pk)

@@ -234,6 +234,9 @@ LOGGING = {
 BOOKING_GRID_MINUTES = env.int("BOOKING_GRID_MINUTES", default=15)
 BOOKING_MIN_NOTICE_MINUTES = env.int("BOOKING_MIN_NOTICE_MINUTES", default=120)
 BOOKING_HORIZON_DAYS = env.int("BOOKING_HORIZON_DAYS", default=60)
+# How many upcoming appointments a client may hold when booking for
+# themselves (0: no limit); the front desk may book more.
+BOOKING_MAX_UPCOMING_PER_CLIENT = env.int("BOOKING_MAX_UPCOMING_PER_CLIENT", default=6)
 CANCELLATION_WINDOW_HOURS = env.int("CANCELLATION_WINDOW_HOURS", default=24)
 # How long before the start the front desk may check a client in.
 CHECK_IN_OPENS_MINUTES = env.int("CHECK_IN_OPENS_MINUTES", default=120)
