@@ -16,6 +16,17 @@ here, and the booking service asks here before it writes.
 
 Only clients (for themselves) and the front desk (for a client they name)
 may book.
+
+People:
+
+- Only a superuser makes superusers, gives staff status without a role,
+  and hands out groups or single permissions. A manager manages the
+  other staff's accounts (never a superuser's or another manager's) and
+  gives them the receptionist or the practitioner role, nothing else.
+- The front desk sees every client; a practitioner only the clients
+  booked with them, and their home-care plans. A home-care assignment is
+  signed by the practitioner who makes it, and only they change what it
+  says; the front desk (a manager, by role) may end it.
 """
 
 from __future__ import annotations
@@ -23,13 +34,16 @@ from __future__ import annotations
 import enum
 from datetime import datetime, timedelta
 
+from django.contrib.auth.models import Group
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bookings.errors import BookingError
 from bookings.models import Appointment, AppointmentEvent, TimeOff
-from clinic.models import Client, Practitioner
+from treatments.models import HomeCareAssignment
+from clinic import roles
+from clinic.models import Client, Practitioner, User
 from clinic.roles import is_front_desk
 from clinic.selectors import client_of, practitioner_of
 
@@ -192,3 +206,79 @@ def time_off_practitioners(user) -> QuerySet[Practitioner]:
         return Practitioner.objects.all()
     practitioner = practitioner_of(user)
     return Practitioner.objects.filter(pk=practitioner.pk) if practitioner else Practitioner.objects.none()
+
+
+# -- accounts -----------------------------------------------------------------
+
+
+def may_grant_privileges(user) -> bool:
+    """Superuser and staff status, any group, single permissions."""
+    return bool(getattr(user, "is_superuser", False))
+
+
+def may_manage_accounts(user) -> bool:
+    return may_grant_privileges(user) or roles.MANAGER in roles.role_names(user)
+
+
+def manageable_accounts(user, queryset: QuerySet[User] | None = None) -> QuerySet[User]:
+    """The accounts ``user`` may open and change. A manager's own is not
+    among them (their password has its own page), so no one edits their
+    own access."""
+    queryset = User.objects.all() if queryset is None else queryset
+    if may_grant_privileges(user):
+        return queryset
+    if not may_manage_accounts(user):
+        return queryset.none()
+    return queryset.exclude(is_superuser=True).exclude(groups__name=roles.MANAGER)
+
+
+def grantable_roles(user) -> QuerySet[Group]:
+    """The roles ``user`` may give to the accounts they manage."""
+    if may_grant_privileges(user):
+        names = list(roles.ROLE_PERMISSIONS)
+    elif may_manage_accounts(user):
+        names = [roles.RECEPTIONIST, roles.PRACTITIONER]
+    else:
+        names = []
+    return Group.objects.filter(name__in=names).order_by("name")
+
+
+# -- clients and their home care ---------------------------------------------------
+
+
+def visible_clients(user, queryset: QuerySet[Client] | None = None) -> QuerySet[Client]:
+    """The front desk sees every client; a practitioner those booked with them."""
+    queryset = Client.objects.all() if queryset is None else queryset
+    if is_front_desk(user):
+        return queryset
+    practitioner = practitioner_of(user)
+    if practitioner is None:
+        return queryset.none()
+    return queryset.filter(pk__in=Appointment.objects.filter(practitioner=practitioner).values("client_id"))
+
+
+def may_see_client(user, client: Client) -> bool:
+    return visible_clients(user, Client.objects.filter(pk=client.pk)).exists()
+
+
+def visible_home_care(user, queryset: QuerySet[HomeCareAssignment]) -> QuerySet[HomeCareAssignment]:
+    if is_front_desk(user):
+        return queryset
+    return queryset.filter(client__in=visible_clients(user).values("pk"))
+
+
+def home_care_signer(user) -> Practitioner | None:
+    """Who signs a home-care assignment ``user`` makes: their own practitioner
+    record; with none (the front desk) they make none."""
+    return practitioner_of(user)
+
+
+def home_care_editable(user, assignment: HomeCareAssignment) -> tuple[str, ...]:
+    """What ``user`` may change of an assignment: its signer what it says,
+    the front desk only whether it is still active."""
+    signer = practitioner_of(user)
+    if signer is not None and assignment.assigned_by_id == signer.pk:
+        return ("routine", "assigned_on", "note", "active")
+    if is_front_desk(user):
+        return ("active",)
+    return ()

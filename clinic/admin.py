@@ -1,10 +1,25 @@
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import ValidationError
 from django.db.models import Count
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import Client, Location, Practitioner, Room, User
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """``SimpleHistoryAdmin`` whose history page answers 404, not 500, for
+    an address whose id is not an id at all."""
+
+    def history_view(self, request, object_id, extra_context=None):
+        try:
+            self.model._meta.pk.to_python(unquote(object_id))
+        except ValidationError as error:
+            raise Http404 from error
+        return super().history_view(request, object_id, extra_context)
 
 
 @admin.register(User)
@@ -76,7 +91,7 @@ class PractitionerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Client)
-class ClientAdmin(SimpleHistoryAdmin):
+class ClientAdmin(HistoryAdmin):
     list_display = ["full_name", "phone", "email", "preferred_language", "email_reminders", "sms_reminders", "created_at"]
     list_filter = ["preferred_language", "email_reminders", "sms_reminders", "created_at"]
     search_fields = ["full_name", "phone", "email", "user__email"]

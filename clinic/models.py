@@ -133,6 +133,12 @@ class Practitioner(models.Model):
         return self.display_name
 
 
+def client_logins() -> Q:
+    """The logins a client record may be bound to: plain accounts, never a
+    staff member's or a superuser's."""
+    return Q(is_staff=False, is_superuser=False, groups__isnull=True)
+
+
 class Client(models.Model):
     """Someone who receives treatment. A client may have no login at all: the
     receptionist books walk-ins and phone calls for them."""
@@ -148,6 +154,7 @@ class Client(models.Model):
         null=True,
         blank=True,
         related_name="client",
+        limit_choices_to=client_logins,
         error_messages={"unique": _("This login already belongs to a client record.")},
     )
     full_name = models.CharField(max_length=150)

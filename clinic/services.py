@@ -72,3 +72,14 @@ def _check_profile(client: Client) -> None:
         client.full_clean(exclude=["user"])
     except ValidationError as error:
         raise ClinicError.from_validation("invalid_profile", error) from error
+
+
+def set_staff_roles(*, account, roles) -> None:
+    """Give ``account`` exactly these role groups; staff status (signing in
+    to the panel) follows from holding a role, or from being a superuser."""
+    with transaction.atomic():
+        account.groups.set(roles)
+        is_staff = account.is_superuser or bool(list(roles))
+        if account.is_staff != is_staff:
+            account.is_staff = is_staff
+            account.save(update_fields=["is_staff"])

@@ -3,9 +3,6 @@ from django.urls import include, path
 
 from clinic.health import healthz
 
-admin.site.site_header = "Clinic staff panel"
-admin.site.site_title = "Clinic staff panel"
-admin.site.index_title = "Staff panel"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

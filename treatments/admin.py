@@ -2,13 +2,15 @@ from django import forms
 from django.contrib import admin
 from django.db import models
 from django.utils.formats import number_format
-from simple_history.admin import SimpleHistoryAdmin
+
+from bookings import policies
+from clinic.admin import HistoryAdmin
 
 from .models import AcupressurePoint, HomeCareAssignment, HomeCareRoutine, HomeCareStep, Service, Technique
 
 
 @admin.register(Service)
-class ServiceAdmin(SimpleHistoryAdmin):
+class ServiceAdmin(HistoryAdmin):
     list_display = ["name", "category", "duration_minutes", "buffer_minutes", "price_in_rupees", "active", "position"]
     list_editable = ["active", "position"]
     list_filter = ["category", "active"]
@@ -60,9 +62,39 @@ class HomeCareStepAdmin(admin.ModelAdmin):
 
 @admin.register(HomeCareAssignment)
 class HomeCareAssignmentAdmin(admin.ModelAdmin):
+    """A practitioner gives routines to the clients booked with them, signed
+    with their own name; who may see and change what is ``bookings.policies``."""
+
     list_display = ["client", "routine", "assigned_by", "assigned_on", "active"]
     list_filter = ["active", "routine", "assigned_by"]
     search_fields = ["client__full_name", "client__phone", "routine__name", "note"]
     autocomplete_fields = ["client"]
     date_hierarchy = "assigned_on"
     list_select_related = ["client", "routine", "assigned_by"]
+    fields = ["client", "routine", "assigned_on", "note", "active", "assigned_by"]
+
+    def get_queryset(self, request):
+        return policies.visible_home_care(request.user, super().get_queryset(request))
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and policies.home_care_signer(request.user) is not None
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or bool(policies.home_care_editable(request.user, obj)))
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ["assigned_by"]
+        editable = policies.home_care_editable(request.user, obj)
+        return [name for name in self.fields if name not in editable]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "client":
+            kwargs["queryset"] = policies.visible_clients(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.assigned_by = policies.home_care_signer(request.user)
+        super().save_model(request, obj, form, change)

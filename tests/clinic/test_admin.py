@@ -32,8 +32,8 @@ def test_manager_can_list_search_add_and_open_every_model(client, rf, manager, d
     request.user = manager
     addable = admin.site._registry[model].has_add_permission(request)
     assert client.get(admin_url(model, "add")).status_code == (200 if addable else 403)
-    first = model.objects.first()
-    assert first is not None, f"demo data has no {model._meta.label}"
+    first = admin.site._registry[model].get_queryset(request).first()
+    assert first is not None, f"demo data shows a manager no {model._meta.label}"
     assert client.get(admin_url(model, "change", first.pk)).status_code == 200
 
 
@@ -84,20 +84,6 @@ def test_a_client_form_without_contact_shows_the_reason(client, receptionist):
     )
     assert response.status_code == 200
     assert "Give a phone number or an email address" in response.content.decode()
-
-
-def test_practitioner_reads_clients_but_cannot_change_them(client, practitioner):
-    target = ClientFactory(full_name="Read Only")
-    client.force_login(practitioner.user)
-    assert client.get(reverse("admin:clinic_client_change", args=[target.pk])).status_code == 200
-    response = client.post(
-        reverse("admin:clinic_client_change", args=[target.pk]),
-        {"full_name": "Changed", "phone": "+919840012345", "preferred_language": "en"},
-    )
-    assert response.status_code == 403
-    target.refresh_from_db()
-    assert target.full_name == "Read Only"
-    assert client.get(reverse("admin:clinic_client_add")).status_code == 403
 
 
 @pytest.mark.parametrize("who", ["anonymous", "client_user", "outsider"])
