@@ -183,6 +183,7 @@ class AppointmentFilter(django_filters.FilterSet):
 
 
 ACTION_ERRORS = error_responses(400, 401, 403, 404, 409, 503)
+APPOINTMENT_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The appointment's id.")
 
 
 class MayBook(BasePermission):
@@ -194,7 +195,11 @@ class MayBook(BasePermission):
 
 @extend_schema_view(
     list=extend_schema(responses={200: AppointmentSerializer(many=True), **error_responses(400, 401, 404)}),
-    retrieve=extend_schema(responses={200: AppointmentSerializer, **error_responses(401, 404)}),
+    retrieve=extend_schema(parameters=[APPOINTMENT_ID],
+                           responses={200: AppointmentSerializer, **error_responses(401, 404)}),
+    # Only the operations on one appointment have the id in their path.
+    **{name: extend_schema(parameters=[APPOINTMENT_ID])
+       for name in ("cancel", "reschedule", "check_in", "complete", "no_show")},
 )
 @extend_schema(tags=["appointments"])
 class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

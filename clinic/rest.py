@@ -122,7 +122,7 @@ def json_depth(text: str) -> int:
 
 def _not_finite(text: str):
     raise exceptions.ParseError("Numbers must be finite: NaN, Infinity and numbers too large for a float "
-                                f"(here {text}) are not accepted.")
+                                "(such as 1e999) are not accepted.")
 
 
 def _finite_float(text: str) -> float:
