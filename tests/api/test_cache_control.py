@@ -49,9 +49,9 @@ def test_answers_to_a_signed_in_caller_are_not_stored(endpoint, how, role, studi
 
 
 def test_errors_to_a_signed_in_caller_are_not_stored_either(people, booked):
-    response = APIClient()
-    response.force_authenticate(people["client_b"])
-    answer = response.get(f"/api/v1/appointments/{booked.pk}/")
+    api = APIClient()
+    api.force_authenticate(people["client_b"])
+    answer = api.get(f"/api/v1/appointments/{booked.pk}/")
     assert answer.status_code == 404 and no_store(answer)
 
 
