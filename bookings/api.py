@@ -23,7 +23,7 @@ from bookings import policies, selectors, services
 from bookings.errors import BookingError
 from bookings.models import Appointment, AppointmentStatus, Source
 from clinic.models import Client, Location, Practitioner
-from clinic.rest import error_responses
+from clinic.rest import SafeDateField, SafeDateTimeField, StrictSerializer, error_responses
 from treatments.models import Service
 
 MAX_AVAILABILITY_DAYS = 31
@@ -33,7 +33,7 @@ def local_iso(moment: datetime, zone) -> str:
     return timezone.localtime(moment, zone).isoformat()
 
 
-class AwareDateTimeField(serializers.DateTimeField):
+class AwareDateTimeField(SafeDateTimeField):
     """A date-time that must carry its UTC offset: a phone and the clinic may
     sit in different zones, so a bare wall time would be ambiguous."""
 
@@ -53,10 +53,10 @@ class AwareDateTimeField(serializers.DateTimeField):
 # -- availability ------------------------------------------------------------
 
 
-class AvailabilityQuery(serializers.Serializer):
+class AvailabilityQuery(StrictSerializer):
     service = serializers.PrimaryKeyRelatedField(queryset=Service.objects.active())
-    start = serializers.DateField(help_text="First local date, YYYY-MM-DD.")
-    end = serializers.DateField(help_text="Last local date, inclusive; at most 31 days after start.")
+    start = SafeDateField(help_text="First local date, YYYY-MM-DD.")
+    end = SafeDateField(help_text="Last local date, inclusive; at most 31 days after start.")
     practitioner = serializers.PrimaryKeyRelatedField(
         queryset=Practitioner.objects.filter(active=True), required=False, help_text="Leave out for anyone."
     )
@@ -147,7 +147,7 @@ class AppointmentSerializer(serializers.ModelSerializer):
         return settings.CLINIC_CURRENCY
 
 
-class BookingRequest(serializers.Serializer):
+class BookingSerializer(StrictSerializer):
     service = serializers.PrimaryKeyRelatedField(queryset=Service.objects.all())
     practitioner = serializers.PrimaryKeyRelatedField(
         queryset=Practitioner.objects.all(), required=False, allow_null=True,
@@ -161,11 +161,11 @@ class BookingRequest(serializers.Serializer):
     )
 
 
-class CancelRequest(serializers.Serializer):
+class CancelSerializer(StrictSerializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
 
 
-class RescheduleRequest(serializers.Serializer):
+class RescheduleSerializer(StrictSerializer):
     start = AwareDateTimeField()
 
 
@@ -183,6 +183,7 @@ class AppointmentFilter(django_filters.FilterSet):
 
 
 ACTION_ERRORS = error_responses(400, 401, 403, 404, 409, 503)
+APPOINTMENT_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The appointment's id.")
 
 
 class MayBook(BasePermission):
@@ -194,12 +195,13 @@ class MayBook(BasePermission):
 
 @extend_schema_view(
     list=extend_schema(responses={200: AppointmentSerializer(many=True), **error_responses(400, 401, 404)}),
-    retrieve=extend_schema(responses={200: AppointmentSerializer, **error_responses(401, 404)}),
+    retrieve=extend_schema(parameters=[APPOINTMENT_ID],
+                           responses={200: AppointmentSerializer, **error_responses(401, 404)}),
+    # Only the operations on one appointment have the id in their path.
+    **{name: extend_schema(parameters=[APPOINTMENT_ID])
+       for name in ("cancel", "reschedule", "check_in", "complete", "no_show")},
 )
-@extend_schema(
-    tags=["appointments"],
-    parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH, description="The appointment's id.")],
-)
+@extend_schema(tags=["appointments"])
 class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Clients see their own appointments, practitioners those assigned to
     them, the front desk everyone's. What a caller may not see is a 404;
@@ -221,13 +223,13 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return policies.visible_appointments(self.request.user, selectors.appointments_with_details())
 
     @extend_schema(
-        request=BookingRequest,
+        request=BookingSerializer,
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
                                      description="Replaying the same key and body returns the first answer.")],
         responses={201: AppointmentSerializer, **error_responses(400, 401, 403, 409, 429, 503)},
     )
     def create(self, request):
-        form = BookingRequest(data=request.data)
+        form = BookingSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
         booked = services.book_once(
@@ -242,18 +244,18 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def _respond(self, appointment: Appointment) -> Response:
         return Response(AppointmentSerializer(self.get_queryset().get(pk=appointment.pk)).data)
 
-    @extend_schema(request=CancelRequest, responses={200: AppointmentSerializer, **ACTION_ERRORS})
+    @extend_schema(request=CancelSerializer, responses={200: AppointmentSerializer, **ACTION_ERRORS})
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        form = CancelRequest(data=request.data)
+        form = CancelSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         return self._respond(services.cancel_appointment(
             appointment=self.get_object(), actor=request.user, reason=form.validated_data["reason"]))
 
-    @extend_schema(request=RescheduleRequest, responses={200: AppointmentSerializer, **ACTION_ERRORS})
+    @extend_schema(request=RescheduleSerializer, responses={200: AppointmentSerializer, **ACTION_ERRORS})
     @action(detail=True, methods=["post"])
     def reschedule(self, request, pk=None):
-        form = RescheduleRequest(data=request.data)
+        form = RescheduleSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         return self._respond(services.reschedule_appointment(
             appointment=self.get_object(), start=form.validated_data["start"], actor=request.user))

@@ -7,15 +7,16 @@ from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from clinic import services
 from clinic.models import Client
-from clinic.rest import error_responses
+from clinic.rest import StrictFields, StrictModelSerializer, StrictSerializer, error_responses
 from clinic.selectors import require_client_of
 
 
-class ClientProfileSerializer(serializers.ModelSerializer):
+class ClientProfileSerializer(StrictModelSerializer):
     phone = PhoneNumberField(required=False, allow_blank=True)
     emergency_contact_phone = PhoneNumberField(required=False, allow_blank=True)
 
@@ -25,7 +26,7 @@ class ClientProfileSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "email"]
 
 
-class RegistrationSerializer(serializers.Serializer):
+class RegistrationSerializer(StrictSerializer):
     full_name = serializers.CharField(max_length=150)
     email = serializers.EmailField(max_length=254)
     phone = PhoneNumberField(required=False, allow_blank=True, default="")
@@ -53,17 +54,27 @@ class RegisterView(generics.GenericAPIView):
         return Response(ClientProfileSerializer(client).data, status=status.HTTP_201_CREATED)
 
 
+class SignInSerializer(StrictFields, TokenObtainPairSerializer):
+    pass
+
+
+class RefreshSerializer(StrictFields, TokenRefreshSerializer):
+    pass
+
+
 @extend_schema(tags=["auth"], responses={200: inline_serializer("TokenPair", {
     "access": serializers.CharField(), "refresh": serializers.CharField()}), **error_responses(400, 401, 429)})
 class TokenView(TokenObtainPairView):
     """Exchange email and password for an access and a refresh token."""
 
+    serializer_class = SignInSerializer
     throttle_scope = "auth"
 
 
 @extend_schema(tags=["auth"], responses={200: inline_serializer("AccessToken", {
     "access": serializers.CharField()}), **error_responses(400, 401, 429)})
 class RefreshView(TokenRefreshView):
+    serializer_class = RefreshSerializer
     throttle_scope = "auth"
 
 

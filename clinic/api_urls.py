@@ -1,17 +1,55 @@
 """Everything under /api/v1/."""
 
-from django.urls import path
+from django.urls import path, reverse
+from drf_spectacular.settings import spectacular_settings
+from drf_spectacular.utils import extend_schema, inline_serializer
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework import serializers
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from bookings.api import AppointmentViewSet, AvailabilityView
 from clinic.api import MeView, RefreshView, RegisterView, TokenView
+from clinic.rest import error_responses
 from treatments.api import HomeCareList, PractitionerList, ServiceList
 
 router = SimpleRouter()
 router.register("appointments", AppointmentViewSet, basename="appointment")
 
+# The index's links: what a program starting at /api/v1/ needs to find.
+INDEX_LINKS = {
+    "docs": "api:docs",
+    "schema": "api:schema",
+    "register": "api:register",
+    "token": "api:token",
+    "me": "api:me",
+    "services": "api:services",
+    "practitioners": "api:practitioners",
+    "availability": "api:availability",
+    "appointments": "api:appointment-list",
+}
+
+
+@extend_schema(tags=["index"], responses={200: inline_serializer("ApiIndex", {
+    "name": serializers.CharField(),
+    "version": serializers.CharField(),
+    "links": serializers.DictField(child=serializers.URLField(), help_text="Where each part of the API is."),
+}), **error_responses(429)})
+@api_view(["GET"])
+@permission_classes([AllowAny])
+def index(request):
+    """The API's name, version and where its parts are."""
+    return Response({
+        "name": spectacular_settings.TITLE,
+        "version": spectacular_settings.VERSION,
+        "links": {name: request.build_absolute_uri(reverse(url_name)) for name, url_name in INDEX_LINKS.items()},
+    })
+
+
 urlpatterns = [
+    path("", index, name="index"),
     path("auth/register/", RegisterView.as_view(), name="register"),
     path("auth/token/", TokenView.as_view(), name="token"),
     path("auth/token/refresh/", RefreshView.as_view(), name="token-refresh"),

@@ -198,7 +198,9 @@ def test_profile_rules_hold_on_update(people):
     response = api.patch("/api/v1/me/", {"phone": "", "sms_reminders": True}, format="json")
     assert response.status_code == 400
     assert "SMS reminders need a phone number." in response.json()["detail"]
-    assert api.patch("/api/v1/me/", {"email": "new@example.com"}, format="json").json()["email"] != "new@example.com"
+    refused = api.patch("/api/v1/me/", {"email": "new@example.com"}, format="json")
+    assert refused.status_code == 400 and refused.json()["fields"] == {"email": ["This field is read-only."]}
+    assert api.get("/api/v1/me/").json()["email"] != "new@example.com"
 
 
 def test_wrong_password_and_bad_token_are_401(people):
