@@ -6,11 +6,13 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-# Drill-down years the panel accepts: past them, the date after the
-# chosen year or day is beyond what Python's calendar holds.
-DRILL_DOWN_YEARS = range(1900, 2201)
+from clinic import inputs
+
+# Drill-down years the panel accepts (``clinic.inputs`` says why).
+DRILL_DOWN_YEARS = range(inputs.EARLIEST.year, inputs.LATEST.year + 1)
 
 
 class BoundedDrillDownChangeList(ChangeList):
@@ -29,13 +31,34 @@ class BoundedDrillDown:
         return BoundedDrillDownChangeList
 
 
+class BoundedDates:
+    """Every date and date-time typed into a form is checked against
+    ``clinic.inputs`` bounds before the form's own checks compute with it."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None and isinstance(db_field, models.DateField):
+            formfield.validators.append(inputs.within_bounds)
+        return formfield
+
+
+def _guarded(admin_class):
+    """``admin_class`` with the guards its pages need, its inlines too."""
+    drills_down = bool(getattr(admin_class, "date_hierarchy", None))
+    guards = [guard for guard, needed in ((BoundedDrillDown, drills_down), (BoundedDates, True))
+              if needed and not issubclass(admin_class, guard)]
+    attrs = {}
+    if getattr(admin_class, "inlines", None):
+        attrs["inlines"] = [_guarded(inline) for inline in admin_class.inlines]
+    if not guards and not attrs:
+        return admin_class
+    return type(admin_class.__name__, (*guards, admin_class), attrs)
+
+
 class ClinicAdminSite(admin.AdminSite):
     site_header = _("Clinic staff panel")
     site_title = _("Clinic staff panel")
     index_title = _("Staff panel")
 
     def register(self, model_or_iterable, admin_class=None, **options):
-        admin_class = admin_class or admin.ModelAdmin
-        if admin_class.date_hierarchy and not issubclass(admin_class, BoundedDrillDown):
-            admin_class = type(admin_class.__name__, (BoundedDrillDown, admin_class), {})
-        super().register(model_or_iterable, admin_class, **options)
+        super().register(model_or_iterable, _guarded(admin_class or admin.ModelAdmin), **options)

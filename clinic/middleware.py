@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.http import HttpResponseBadRequest, JsonResponse
 
+from clinic.inputs import MESSAGES
 from clinic.rest import error_body
 
 NUL = "\x00"
 
 
-def _holds_nul(query) -> bool:
-    return any(NUL in key or any(NUL in value for value in values) for key, values in query.lists())
+def _names_with_nul(query) -> list[str]:
+    return [key for key, values in query.lists() if NUL in key or any(NUL in value for value in values)]
 
 
 class RefuseNulCharacters:
@@ -26,9 +27,11 @@ class RefuseNulCharacters:
         # The API's bodies are JSON, read (and refused) by its own parser:
         # reading them here as a form would leave the API nothing to read.
         form = request.method == "POST" and not api
-        if NUL in request.path or _holds_nul(request.GET) or (form and _holds_nul(request.POST)):
-            message = "The request holds a NUL character, which no field accepts."
-            if api:
-                return JsonResponse(error_body("invalid", message), status=400)
-            return HttpResponseBadRequest(message)
-        return self.get_response(request)
+        names = _names_with_nul(request.GET) + (_names_with_nul(request.POST) if form else [])
+        if NUL not in request.path and not names:
+            return self.get_response(request)
+        message = str(MESSAGES["control_character"])
+        if api:
+            fields = {name.replace(NUL, "") or "query": [message] for name in names}
+            return JsonResponse(error_body("invalid", message, fields), status=400)
+        return HttpResponseBadRequest(message)

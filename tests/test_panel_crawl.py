@@ -13,7 +13,9 @@ import pytest
 from django.contrib import admin
 from django.urls import NoReverseMatch, reverse
 
-from bookings.models import Appointment
+from django.core.exceptions import ValidationError
+
+from bookings.models import Appointment, TimeOff
 from clinic.demo import load_demo
 from clinic.models import User
 from tests.bookings.test_policies import staff  # noqa: F401  (fixture)
@@ -113,3 +115,25 @@ def test_a_nul_character_is_refused_before_any_filter(client, demo_and_staff):
     client.force_login(demo_and_staff["manager"])
     response = client.get(reverse("admin:clinic_client_changelist"), {"q": "Pri\x00ya"})
     assert response.status_code == 400
+
+
+def test_a_date_past_the_calendar_in_a_form_is_a_field_error_not_a_crash(client, demo_and_staff, studio):
+    client.force_login(demo_and_staff["manager"])
+    before = Appointment.objects.count()
+    response = client.post(reverse("admin:bookings_appointment_add"), {
+        "client": studio.client.pk, "practitioner": studio.practitioner.pk, "service": studio.service.pk,
+        "start_0": "9999-12-31", "start_1": "23:45:00", "notes_for_practitioner": "",
+        "events-TOTAL_FORMS": "0", "events-INITIAL_FORMS": "0"})
+    assert response.status_code == 200
+    assert "start" in response.context["adminform"].form.errors
+    assert Appointment.objects.count() == before
+
+
+def test_inline_dates_are_bounded_too(client, demo_and_staff, studio):
+    client.force_login(demo_and_staff["manager"])
+    page = reverse("admin:clinic_practitioner_change", args=[studio.practitioner.pk])
+    inlines = client.get(page).context["inline_admin_formsets"]
+    time_off = next(inline.formset for inline in inlines if inline.formset.model is TimeOff)
+    field = time_off.empty_form.fields["start"]
+    with pytest.raises(ValidationError):
+        field.clean(["9999-12-31", "10:00"])
