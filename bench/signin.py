@@ -81,19 +81,15 @@ os.environ.pop("REDIS_URL", None)  # each server counts its throttles in memory;
 os.environ.update(SERVER_ENV)
 
 
-def create_postgres_database() -> None:
+def postgres(*statements: str) -> None:
+    """Run statements on the server's maintenance database (the one named
+    in DATABASE_URL need not exist)."""
     import psycopg
 
-    with psycopg.connect(given_url.replace("pgsql://", "postgresql://", 1), autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{BENCH_DB}"')
-
-
-def drop_postgres_database() -> None:
-    import psycopg
-
-    with psycopg.connect(given_url.replace("pgsql://", "postgresql://", 1), autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+    url = given_url.replace("pgsql://", "postgresql://", 1)
+    with psycopg.connect(url, dbname="postgres", autocommit=True) as admin:
+        for statement in statements:
+            admin.execute(statement)
 
 
 def prepare() -> str:
@@ -262,7 +258,7 @@ def report(runs: list[Figures]) -> None:
 def main() -> int:
     started = time.perf_counter()
     if ON_POSTGRES:
-        create_postgres_database()
+        postgres(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)', f'CREATE DATABASE "{BENCH_DB}"')
     try:
         hasher = prepare()
         from clinic import gunicorn_conf
@@ -278,7 +274,7 @@ def main() -> int:
         report(runs)
     finally:
         if ON_POSTGRES:
-            drop_postgres_database()
+            postgres(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
     print(f"\ntotal run time {time.perf_counter() - started:.0f} s")
     return 0
 
