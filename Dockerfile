@@ -19,4 +19,5 @@ RUN SECRET_KEY=collectstatic-only DATABASE_URL=sqlite:////tmp/build.sqlite3 \
 
 USER clinic
 EXPOSE 8000
-CMD ["gunicorn", "clinic.wsgi:application", "--bind", "0.0.0.0:8000"]
+# Workers and threads: WEB_WORKERS, WEB_THREADS (clinic/gunicorn_conf.py).
+CMD ["gunicorn", "clinic.wsgi:application", "--config", "python:clinic.gunicorn_conf", "--bind", "0.0.0.0:8000"]

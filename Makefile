@@ -1,4 +1,4 @@
-# Two commands on a fresh machine: `make run` and `make test` (see README).
+# Two commands on a fresh machine: `make run` and `make test` (see README); `make dev` while coding.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run migrate demo test lint check clean
+.PHONY: install run dev migrate demo test lint check clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,8 +22,13 @@ migrate: install
 demo: migrate
 	DEBUG=true $(BIN)/python manage.py load_demo
 
-## Set up and run web + Celery worker + beat on the embedded defaults.
+## Set up and run web (gunicorn, clinic/gunicorn_conf.py) + Celery worker + beat on the embedded defaults.
 run: demo
+	@echo "Staff panel: http://$(HOST):$(PORT)/admin/   health: http://$(HOST):$(PORT)/healthz"
+	DEBUG=true HOST=$(HOST) PORT=$(PORT) PATH="$(BIN):$$PATH" $(BIN)/honcho start -f Procfile.run
+
+## The same with Django's auto-reloading development server instead of gunicorn.
+dev: demo
 	@echo "Staff panel: http://$(HOST):$(PORT)/admin/   health: http://$(HOST):$(PORT)/healthz"
 	DEBUG=true HOST=$(HOST) PORT=$(PORT) PATH="$(BIN):$$PATH" $(BIN)/honcho start -f Procfile.dev
 

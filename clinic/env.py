@@ -8,6 +8,11 @@ compare the settings with what docker-compose and ``.env.example`` provide.
 
 from __future__ import annotations
 
+import os
+import secrets
+import tempfile
+from pathlib import Path
+
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
@@ -44,3 +49,30 @@ class StrictEnv(environ.Env):
 
 
 env = StrictEnv()
+
+
+def local_secret_key(path: Path) -> str:
+    """The secret key kept in ``path``, made at random on the first call.
+
+    For runs with DEBUG on and no SECRET_KEY: each install signs with a key
+    of its own, which survives restarts, instead of a string anyone can
+    read. ``make run`` starts web, worker and beat at once, so the key is
+    written to a private file (mode 0600) and linked into place: the first
+    link wins and every process reads the same key.
+    """
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, draft = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
+        try:
+            with os.fdopen(handle, "w") as file:
+                file.write(secrets.token_urlsafe(50) + "\n")
+            try:
+                os.link(draft, path)
+            except FileExistsError:
+                pass  # another process made it first; theirs is the key
+        finally:
+            os.unlink(draft)
+    key = path.read_text().strip()
+    if not key:
+        raise ImproperlyConfigured(f"{path} is empty: delete it, and the next start makes a new key.")
+    return key

@@ -20,9 +20,12 @@ APP_SERVICES = ("web", "worker", "beat")
 # Read by Django or the image itself rather than by our settings module.
 NOT_READ_BY_SETTINGS = {"DJANGO_SETTINGS_MODULE"}
 
+# The settings and the gunicorn config (which the web service loads) both
+# read through clinic.env, which records the names.
 READ_NAMES = """
 import json, django
 django.setup()
+import clinic.gunicorn_conf
 from clinic.env import StrictEnv
 print(json.dumps(sorted(StrictEnv.READ)))
 """
@@ -136,6 +139,15 @@ def test_data_lives_in_named_volumes(compose):
     assert set(compose["volumes"]) == {"pgdata", "redisdata"}
     assert "pgdata:/var/lib/postgresql/data" in compose["services"]["db"]["volumes"]
     assert "redisdata:/data" in compose["services"]["redis"]["volumes"]
+
+
+def test_the_image_and_the_web_service_serve_through_the_one_gunicorn_config(compose):
+    config = "gunicorn clinic.wsgi:application --config python:clinic.gunicorn_conf --bind 0.0.0.0:8000"
+    assert config in command_text(compose["services"]["web"])
+    cmd = (ROOT / "Dockerfile").read_text().split("\nCMD ", 1)[1].splitlines()[0]
+    assert " ".join(json.loads(cmd)) == config
+    for text in (command_text(compose["services"]["web"]), cmd):
+        assert "--workers" not in text and "--threads" not in text  # the config reads WEB_WORKERS, WEB_THREADS
 
 
 def test_the_image_installs_the_pinned_requirements_and_collects_static_files():

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from clinic.env import env
+from clinic.env import env, local_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -25,8 +25,10 @@ if not SECRET_KEY:
             "(python -c 'import secrets; print(secrets.token_urlsafe(50))'), "
             "or set DEBUG=true for a local development run."
         )
-    # Only ever used with DEBUG on, never in production.
-    SECRET_KEY = "insecure-development-key-do-not-use-in-production"
+    # DEBUG on: a random key made on this install's first start and kept
+    # under var/ (mode 0600), so sessions and tokens survive restarts and no
+    # published string ever signs them.
+    SECRET_KEY = local_secret_key(VAR_DIR / "secret_key")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -227,8 +229,15 @@ CACHES = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"quiet_client_errors": {"()": "clinic.logs.QuietClientErrors"}},
+    "formatters": {"plain": {"format": "[{asctime}] {levelname} {name}: {message}", "style": "{"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["quiet_client_errors"]},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # Without handlers of its own (Django's default prints with DEBUG on),
+    # so each record is printed once, by the root's handler.
+    "loggers": {"django": {"handlers": []}},
 }
 
 # --- Booking rules ----------------------------------------------------------

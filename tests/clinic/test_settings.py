@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -59,6 +60,59 @@ def test_missing_secret_key_with_debug_off_stops_start_up(tmp_path):
 def test_debug_on_runs_without_a_secret_key(tmp_path):
     values = read_settings(tmp_path, DEBUG="true")
     assert values["debug"] is True
+
+
+# What settings fell back to with DEBUG on and no SECRET_KEY until the key
+# became one made per install: published, so anyone could forge tokens.
+PUBLISHED_KEY = "insecure-development-key-do-not-use-in-production"
+TOKENS = """
+import json, sys, time, django, jwt
+django.setup()
+from django.conf import settings
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.tokens import AccessToken
+
+def accepted(token):
+    try:
+        return AccessToken(token)["user_id"] == "1"
+    except TokenError:
+        return False
+
+now = int(time.time())
+forged = jwt.encode({"token_type": "access", "exp": now + 600, "iat": now, "jti": "f" * 32, "user_id": "1"},
+                    sys.argv[1], algorithm="HS256")
+issued = AccessToken()
+issued["user_id"] = "1"
+print(json.dumps({"key": settings.SECRET_KEY, "forged_accepted": accepted(forged), "issued": str(issued),
+                  "earlier_accepted": accepted(sys.argv[2]) if len(sys.argv) > 2 else None}))
+"""
+
+
+def tokens(tmp_path: Path, *earlier: str) -> dict:
+    clean = {k: v for k, v in os.environ.items() if k not in ENV_NAMES}
+    clean.update(DJANGO_SETTINGS_MODULE="clinic.settings.base", DEBUG="true",
+                 DATABASE_URL=f"sqlite:///{tmp_path / 'settings.sqlite3'}")
+    result = subprocess.run([sys.executable, "-c", TOKENS, PUBLISHED_KEY, *earlier], cwd=ROOT, env=clean,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_debug_without_a_secret_key_refuses_tokens_forged_with_the_published_key(tmp_path):
+    values = tokens(tmp_path)
+    assert values["key"] != PUBLISHED_KEY
+    assert values["forged_accepted"] is False
+
+
+def test_debug_keeps_the_install_s_key_across_restarts(tmp_path):
+    first = tokens(tmp_path)
+    second = tokens(tmp_path, first["issued"])
+    assert second["key"] == first["key"]
+    assert second["earlier_accepted"] is True
+    key_file = ROOT / "var" / "secret_key"
+    assert key_file.read_text().strip() == first["key"]
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert "var/" in (ROOT / ".gitignore").read_text().splitlines()
 
 
 @pytest.mark.parametrize("word", ["maybe", "Tru", "2"])
