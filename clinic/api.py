@@ -1,4 +1,5 @@
-"""API for people: sign-up, sign-in, the caller's profile."""
+"""API for people: sign-up, sign-in and sign-out, passwords, the caller's
+profile."""
 
 from __future__ import annotations
 
@@ -7,11 +8,19 @@ from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.utils import get_md5_hash_password
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from clinic import services
-from clinic.models import Client
+from clinic.errors import ClinicError
+from clinic.models import Client, User
 from clinic.rest import StrictFields, StrictModelSerializer, StrictSerializer, error_responses
 from clinic.selectors import require_client_of
 
@@ -43,7 +52,7 @@ class RegisterView(generics.GenericAPIView):
     serializer_class = RegistrationSerializer
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_scope = "auth"
+    throttle_scope = "signup"
 
     def post(self, request):
         serializer = self.get_serializer(data=request.data)
@@ -59,23 +68,153 @@ class SignInSerializer(StrictFields, TokenObtainPairSerializer):
 
 
 class RefreshSerializer(StrictFields, TokenRefreshSerializer):
-    pass
+    """A refresh token works until it is used (it is then replaced), the
+    person signs out, or their password changes: each token carries a
+    digest of the password it was issued under."""
+
+    def validate(self, attrs):
+        try:
+            token = RefreshToken(attrs["refresh"])
+        except TokenError:
+            return super().validate(attrs)  # says why, in simplejwt's words
+        user = User.objects.filter(pk=token.get(jwt_settings.USER_ID_CLAIM)).first()
+        if user is None or token.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password):
+            raise AuthenticationFailed(_("This session has ended; sign in again."), code="token_revoked")
+        return super().validate(attrs)
 
 
-@extend_schema(tags=["auth"], responses={200: inline_serializer("TokenPair", {
-    "access": serializers.CharField(), "refresh": serializers.CharField()}), **error_responses(400, 401, 429)})
+def token_pair(user) -> dict[str, str]:
+    refresh = RefreshToken.for_user(user)
+    return {"access": str(refresh.access_token), "refresh": str(refresh)}
+
+
+TokenPair = inline_serializer("TokenPair", {"access": serializers.CharField(), "refresh": serializers.CharField()})
+
+
+@extend_schema(tags=["auth"], responses={200: TokenPair, **error_responses(400, 401, 429)})
 class TokenView(TokenObtainPairView):
-    """Exchange email and password for an access and a refresh token."""
+    """Exchange email and password for an access and a refresh token. After
+    ``LOCKOUT_FAILURES`` failed tries for one account, or from one address,
+    sign-in is refused (429 ``locked_out``) for ``LOCKOUT_MINUTES``, even
+    with the right password."""
 
     serializer_class = SignInSerializer
     throttle_scope = "auth"
 
+    def post(self, request, *args, **kwargs):
+        try:
+            return super().post(request, *args, **kwargs)
+        except AuthenticationFailed:
+            if getattr(request, "axes_locked_out", False):  # set by django-axes as it refused
+                raise ClinicError("locked_out", minutes=settings.LOCKOUT_MINUTES) from None
+            raise
 
-@extend_schema(tags=["auth"], responses={200: inline_serializer("AccessToken", {
-    "access": serializers.CharField()}), **error_responses(400, 401, 429)})
+
+@extend_schema(tags=["auth"], responses={200: TokenPair, **error_responses(400, 401, 429)})
 class RefreshView(TokenRefreshView):
+    """A new access token and a new refresh token; the refresh token sent is
+    used up."""
+
     serializer_class = RefreshSerializer
     throttle_scope = "auth"
+
+
+class SignOutSerializer(StrictSerializer):
+    refresh = serializers.CharField()
+    everywhere = serializers.BooleanField(default=False, help_text="End every session of this account, not just this one.")
+
+
+@extend_schema(tags=["auth"], responses={204: None, **error_responses(400, 429)})
+class SignOutView(generics.GenericAPIView):
+    """Sign out: the refresh token stops working (with ``everywhere``, every
+    refresh token of the account does). Access tokens already issued run out
+    by themselves within ``JWT_ACCESS_MINUTES``. A token that no longer works
+    has nothing left to end, so it is answered the same."""
+
+    serializer_class = SignOutSerializer
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_scope = "auth"
+
+    def post(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            token = RefreshToken(serializer.validated_data["refresh"])
+        except TokenError:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        token.blacklist()
+        user = User.objects.filter(pk=token.get(jwt_settings.USER_ID_CLAIM)).first()
+        if serializer.validated_data["everywhere"] and user is not None:
+            services.end_sessions(user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordChangeSerializer(StrictSerializer):
+    old_password = serializers.CharField(write_only=True, trim_whitespace=False, style={"input_type": "password"})
+    new_password = serializers.CharField(write_only=True, trim_whitespace=False, style={"input_type": "password"})
+
+
+@extend_schema(tags=["auth"], responses={200: TokenPair, **error_responses(400, 401, 429)})
+class PasswordChangeView(generics.GenericAPIView):
+    """Change the caller's password. Every earlier session ends, on every
+    device; the answer holds new tokens for this one."""
+
+    serializer_class = PasswordChangeSerializer
+    permission_classes = [IsAuthenticated]
+    throttle_scope = "auth"
+
+    def post(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.change_password(user=request.user, **serializer.validated_data)
+        return Response(token_pair(request.user))
+
+
+class PasswordResetSerializer(StrictSerializer):
+    email = serializers.EmailField(max_length=254)
+
+
+@extend_schema(tags=["auth"], responses={202: inline_serializer("ResetRequested", {
+    "detail": serializers.CharField()}), **error_responses(400, 429)})
+class PasswordResetView(generics.GenericAPIView):
+    """Ask for a link to set a new password, sent to the account's email.
+    The answer is the same whether or not an account uses the address."""
+
+    serializer_class = PasswordResetSerializer
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_scope = "password_reset"
+
+    def post(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.send_password_reset(email=serializer.validated_data["email"], request=request._request)
+        return Response({"detail": _("If an account uses this address, a link to set a new password is on its way.")},
+                        status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetConfirmSerializer(StrictSerializer):
+    uid = serializers.CharField(max_length=64, help_text="From the link in the email.")
+    token = serializers.CharField(max_length=128, help_text="From the link in the email.")
+    new_password = serializers.CharField(write_only=True, trim_whitespace=False, style={"input_type": "password"})
+
+
+@extend_schema(tags=["auth"], responses={204: None, **error_responses(400, 429)})
+class PasswordResetConfirmView(generics.GenericAPIView):
+    """Set a new password with the ``uid`` and ``token`` of the emailed link
+    (``/reset/<uid>/<token>/``). Every earlier session ends."""
+
+    serializer_class = PasswordResetConfirmSerializer
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_scope = "password_reset"
+
+    def post(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.reset_password(**serializer.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 @extend_schema(tags=["me"], responses={200: ClientProfileSerializer, **error_responses(400, 401, 404)})

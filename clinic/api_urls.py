@@ -11,7 +11,16 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from bookings.api import AppointmentViewSet, AvailabilityView
-from clinic.api import MeView, RefreshView, RegisterView, TokenView
+from clinic.api import (
+    MeView,
+    PasswordChangeView,
+    PasswordResetConfirmView,
+    PasswordResetView,
+    RefreshView,
+    RegisterView,
+    SignOutView,
+    TokenView,
+)
 from clinic.rest import error_responses
 from treatments.api import HomeCareList, PractitionerList, ServiceList
 
@@ -53,6 +62,10 @@ urlpatterns = [
     path("auth/register/", RegisterView.as_view(), name="register"),
     path("auth/token/", TokenView.as_view(), name="token"),
     path("auth/token/refresh/", RefreshView.as_view(), name="token-refresh"),
+    path("auth/logout/", SignOutView.as_view(), name="logout"),
+    path("auth/password/change/", PasswordChangeView.as_view(), name="password-change"),
+    path("auth/password/reset/", PasswordResetView.as_view(), name="password-reset"),
+    path("auth/password/reset/confirm/", PasswordResetConfirmView.as_view(), name="password-reset-confirm"),
     path("me/", MeView.as_view(), name="me"),
     path("me/home-care/", HomeCareList.as_view(), name="home-care"),
     path("services/", ServiceList.as_view(), name="services"),

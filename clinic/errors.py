@@ -29,6 +29,7 @@ class ErrorKind(enum.IntEnum):
     FORBIDDEN = 403  # this caller may not do it
     NOT_FOUND = 404  # nothing the caller may see answers to that
     CONFLICT = 409  # the state of things does not allow it now
+    TOO_MANY = 429  # too many tries; wait before the next
     UNAVAILABLE = 503  # the service is too busy to decide now; try again
 
 
@@ -97,4 +98,12 @@ class ClinicError(DomainError):
         "weak_password": (ErrorKind.INVALID, _("Choose a stronger password.")),
         "invalid_profile": (ErrorKind.INVALID, _("Some of the details are not valid; see the fields.")),
         "not_found": (ErrorKind.NOT_FOUND, _("This login has no client profile.")),
+        "wrong_password": (ErrorKind.INVALID, _("That is not your current password.")),
+        "reset_link_invalid": (
+            ErrorKind.INVALID, _("This password reset link is not valid any more. Ask for a new one."),
+        ),
+        "locked_out": (
+            ErrorKind.TOO_MANY,
+            _("Too many failed sign-ins. Try again in %(minutes)s minutes, or reset your password."),
+        ),
     }

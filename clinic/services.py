@@ -1,10 +1,16 @@
-"""Writes to people: a client signing up, a client changing their details."""
+"""Writes to people: a client signing up, a client changing their details,
+anyone changing or resetting their password and ending their sessions."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.tokens import default_token_generator
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.http import urlsafe_base64_decode
 
 from clinic.errors import ClinicError
 from clinic.models import Client
@@ -83,3 +89,67 @@ def set_staff_roles(*, account, roles) -> None:
         if account.is_staff != is_staff:
             account.is_staff = is_staff
             account.save(update_fields=["is_staff"])
+
+
+# -- passwords and sessions ------------------------------------------------------
+
+
+def end_sessions(user) -> int:
+    """Revoke every refresh token ``user`` holds (every signed-in app); the
+    access tokens already issued stop working once the password changes,
+    as each carries a digest of the password it was issued under."""
+    from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+    outstanding = OutstandingToken.objects.filter(user=user).exclude(blacklistedtoken__isnull=False)
+    return len(BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token=token) for token in outstanding], ignore_conflicts=True
+    ))
+
+
+def _set_password(user, new_password: str, *, field: str) -> None:
+    try:
+        password_validation.validate_password(new_password, user)
+    except ValidationError as error:
+        raise ClinicError("weak_password", fields={field: error.messages}) from error
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        end_sessions(user)
+
+
+def change_password(*, user, old_password: str, new_password: str) -> None:
+    """A signed-in person changes their password; every earlier session ends."""
+    if not user.check_password(old_password):
+        raise ClinicError("wrong_password", field="old_password")
+    _set_password(user, new_password, field="new_password")
+
+
+def reset_password(*, uid: str, token: str, new_password: str) -> None:
+    """Set a new password from the link a reset email carried; every
+    earlier session ends, and the link with it (its token is made from the
+    password it replaces)."""
+    User = get_user_model()
+    try:
+        user = User.objects.get(pk=int(urlsafe_base64_decode(uid).decode()), is_active=True)
+    except (ValueError, UnicodeDecodeError, OverflowError, User.DoesNotExist):
+        user = None
+    if user is None or not default_token_generator.check_token(user, token):
+        raise ClinicError("reset_link_invalid", field="token")
+    _set_password(user, new_password, field="new_password")
+
+
+def send_password_reset(*, email: str, request) -> None:
+    """Mail a link to set a new password to the active account with this
+    email, if there is one. The caller learns nothing either way, and an
+    address gets at most ``PASSWORD_RESET_MAILS_PER_HOUR`` such mails."""
+    key = f"password-reset-mails:{email.strip().lower()}"
+    cache.add(key, 0, timeout=3600)
+    try:
+        sent = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, sent := 1, timeout=3600)
+    if sent > settings.PASSWORD_RESET_MAILS_PER_HOUR:
+        return
+    form = PasswordResetForm({"email": email})
+    if form.is_valid():
+        form.save(request=request, use_https=request.is_secure())

@@ -1,11 +1,17 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from clinic import views
 from clinic.health import healthz
-
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # Password reset by email, for staff and clients alike; the panel's
+    # sign-in page links to the first one by its name.
+    path("admin/password_reset/", views.PasswordResetView.as_view(), name="admin_password_reset"),
+    path("admin/password_reset/done/", views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path("reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
+    path("reset/done/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(("clinic.api_urls", "api"), namespace="api")),
 ]

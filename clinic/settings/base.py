@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "corsheaders",
     "rest_framework",
     "rest_framework_simplejwt",
+    "rest_framework_simplejwt.token_blacklist",
+    "axes",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -67,6 +69,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last: turns a sign-in refused for too many failures into its own page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "clinic.urls"
@@ -116,6 +120,32 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# django-axes first: it refuses a locked-out sign-in before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# --- Sign-in protection -----------------------------------------------------
+# How many proxies you run in front of the app (a load balancer, nginx). The
+# caller's address is the one the outermost of them saw; with 0, forwarded
+# headers are ignored, since any caller can write them.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+# After LOCKOUT_FAILURES failed sign-ins for one account, or from one
+# address, sign-in is refused for LOCKOUT_MINUTES, in the panel and the API.
+LOCKOUT_FAILURES = env.int("LOCKOUT_FAILURES", default=5)
+LOCKOUT_MINUTES = env.int("LOCKOUT_MINUTES", default=15)
+AXES_FAILURE_LIMIT = LOCKOUT_FAILURES
+AXES_COOLOFF_TIME = timedelta(minutes=LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "clinic.signin.client_address"
+AXES_USERNAME_CALLABLE = "clinic.signin.account"
+AXES_LOCKOUT_CALLABLE = "clinic.views.locked_out"
+AXES_SENSITIVE_PARAMETERS = ["password", "old_password", "new_password"]
+# Reset links are mailed at most this often to one address.
+PASSWORD_RESET_MAILS_PER_HOUR = env.int("PASSWORD_RESET_MAILS_PER_HOUR", default=3)
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 2  # a reset link works for two hours
 
 # --- Time and language ------------------------------------------------------
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Kolkata")
@@ -195,12 +225,22 @@ REST_FRAMEWORK = {
         "anon": env.str("API_THROTTLE_ANON", default="120/minute"),
         "user": env.str("API_THROTTLE_USER", default="600/minute"),
         "auth": env.str("API_THROTTLE_AUTH", default="10/minute"),
+        "signup": env.str("API_THROTTLE_SIGNUP", default="20/hour"),
+        "password_reset": env.str("API_THROTTLE_PASSWORD_RESET", default="10/hour"),
     },
+    "NUM_PROXIES": NUM_PROXIES,
 }
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=30)),
     "UPDATE_LAST_LOGIN": True,
+    # A refresh token is used once: refreshing returns a new one and the old
+    # one is refused from then on (as it is after signing out).
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    # Each token carries a digest of the password it was issued under, so a
+    # password change or reset ends every earlier session.
+    "CHECK_REVOKE_TOKEN": True,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Clinic booking API",
@@ -237,7 +277,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # Without handlers of its own (Django's default prints with DEBUG on),
     # so each record is printed once, by the root's handler.
-    "loggers": {"django": {"handlers": []}},
+    # django-axes: repeated failures and lockouts (warnings) are kept; every
+    # successful sign-in (info) is not.
+    "loggers": {"django": {"handlers": []}, "axes": {"level": "WARNING"}},
 }
 
 # --- Booking rules ----------------------------------------------------------
