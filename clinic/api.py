@@ -9,6 +9,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.exceptions import TokenError
@@ -102,12 +103,17 @@ class TokenView(TokenObtainPairView):
     throttle_scope = "auth"
 
     def post(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
         try:
-            return super().post(request, *args, **kwargs)
+            serializer.is_valid(raise_exception=True)
         except AuthenticationFailed:
             if getattr(request, "axes_locked_out", False):  # set by django-axes as it refused
                 raise ClinicError("locked_out", minutes=settings.LOCKOUT_MINUTES) from None
             raise
+        # As a panel sign-in does: the lockout clears the account's failures,
+        # and the login's last sign-in is recorded.
+        user_logged_in.send(sender=type(serializer.user), request=request, user=serializer.user)
+        return Response(serializer.validated_data)
 
 
 @extend_schema(tags=["auth"], responses={200: TokenPair, **error_responses(400, 401, 429)})

@@ -236,3 +236,18 @@ class StrictModelSerializer(StrictFields, serializers.ModelSerializer):
         models.DateField: SafeDateField,
         models.DateTimeField: SafeDateTimeField,
     }
+
+
+def every_operation_may_refuse(result, generator, request, public):
+    """drf-spectacular hook: any operation may answer 400 (a query holding a
+    NUL character is refused before any view runs) and 429 (the throttles
+    count every request), so the schema says so for each."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            for code in (400, 429):
+                responses.setdefault(str(code), {
+                    "description": ERROR_MEANINGS[code],
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                })
+    return result

@@ -50,13 +50,9 @@ class PasswordResetView(PanelPage, auth_views.PasswordResetView):
 
 
 class PasswordResetConfirmView(PanelPage, auth_views.PasswordResetConfirmView):
-    """Set a new password from the emailed link; every earlier session of
-    the account ends (app tokens included)."""
-
-    def form_valid(self, form):
-        response = super().form_valid(form)
-        services.end_sessions(form.user)
-        return response
+    """Set a new password from the emailed link. Every earlier session ends:
+    the panel's by Django's session check, the app's tokens because each
+    carries a digest of the password it was issued under."""
 
 
 class PasswordResetDoneView(PanelPage, auth_views.PasswordResetDoneView):

@@ -233,7 +233,8 @@ REST_FRAMEWORK = {
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=30)),
-    "UPDATE_LAST_LOGIN": True,
+    # The sign-in view sends Django's user_logged_in, which records it.
+    "UPDATE_LAST_LOGIN": False,
     # A refresh token is used once: refreshing returns a new one and the old
     # one is refused from then on (as it is after signing out).
     "ROTATE_REFRESH_TOKENS": True,
@@ -253,6 +254,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "clinic.rest.every_operation_may_refuse",
+    ],
 }
 # Browsers running a web build of the app need CORS; native apps do not.
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])

@@ -32,3 +32,10 @@ def test_a_nul_in_the_path_is_a_400(client, manager):
 def test_ordinary_requests_pass(client, manager):
     client.force_login(manager)
     assert client.get(reverse("admin:clinic_client_changelist"), {"q": "Priya"}).status_code == 200
+
+
+def test_the_schema_says_every_operation_may_answer_400_and_429(people):
+    schema = api_as(people["client_a"]).get("/api/v1/schema/?format=json").json()
+    answers = {(method, path): set(operation["responses"])
+               for path, operations in schema["paths"].items() for method, operation in operations.items()}
+    assert answers and all({"400", "429"} <= codes for codes in answers.values()), answers
