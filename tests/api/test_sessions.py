@@ -11,6 +11,7 @@ from django.core import mail
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from tests.api.conftest import ROLES, api_as
 from tests.clinic.factories import ClientFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -201,3 +202,21 @@ class TestResettingThePassword:
         manager.refresh_from_db()
         assert manager.check_password(NEW_PASSWORD)
         assert refresh(tokens["refresh"]).status_code == 401
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_who_reaches_the_session_endpoints(role, people, client):
+    """Each acts on the caller's own login only: no endpoint names another."""
+    user = people[role]
+    api = api_as(user)
+    change = api.post("/api/v1/auth/password/change/", {"old_password": "not-it", "new_password": NEW_PASSWORD},
+                      format="json")
+    assert change.status_code == (401 if user is None else 400)
+    assert api.post("/api/v1/auth/logout/", {"refresh": "expired-or-garbage"}, format="json").status_code == 204
+    assert api.post("/api/v1/auth/password/reset/", {"email": "nobody@mail.test"}, format="json").status_code == 202
+    if user is not None:
+        user.is_staff = role not in {"client_a", "client_b"}
+        user.save(update_fields=["is_staff"])
+        client.force_login(user)
+    page = client.get(reverse("admin:password_change"))
+    assert page.status_code == (200 if user is not None and user.is_staff else 302)
