@@ -80,7 +80,11 @@ def book_filler(location, filler, practitioners, per_practitioner: int, days: in
     from bookings.models import Appointment
     from clinic.models import Client
 
-    client, _ = Client.objects.get_or_create(full_name="Bench client", phone="+919840000000")
+    # One client per practitioner: a client is never in two places at once.
+    clients = {
+        practitioner.pk: Client.objects.get_or_create(full_name=f"Bench client {practitioner.pk}")[0]
+        for practitioner in practitioners
+    }
     tz = location.time_zone
     quarters = [datetime.combine(date(2000, 1, 1), time(9)) + timedelta(minutes=15 * q) for q in range(40)]
     quarters = [q.time() for q in quarters if not (13 <= q.hour < 14)]
@@ -90,7 +94,8 @@ def book_filler(location, filler, practitioners, per_practitioner: int, days: in
             day = FIRST_DAY + timedelta(days=n % days)
             start = datetime.combine(day, quarters[(n // days) % len(quarters)], tzinfo=tz)
             rows.append(Appointment(
-                client=client, practitioner=practitioner, service=filler, location=location, start=start,
+                client=clients[practitioner.pk], practitioner=practitioner, service=filler, location=location,
+                start=start,
                 end=start + timedelta(minutes=15), buffer_end=start + timedelta(minutes=15), price=500,
                 source="staff", status="confirmed",
             ))

@@ -18,9 +18,9 @@ MOST_QUERIES = 6
 
 def fill(studio, practitioners, days: int) -> None:
     """An appointment each morning and an afternoon off for everyone."""
-    client = ClientFactory()
     rows = []
     for practitioner in practitioners:
+        client = ClientFactory()  # one client at a time: each practitioner's own
         for day in range(days):
             start = local(MONDAY + timedelta(days=day), 9)
             rows.append(Appointment(
