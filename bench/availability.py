@@ -82,7 +82,9 @@ def book_filler(location, filler, practitioners, per_practitioner: int, days: in
 
     # One client per practitioner: a client is never in two places at once.
     clients = {
-        practitioner.pk: Client.objects.get_or_create(full_name=f"Bench client {practitioner.pk}")[0]
+        practitioner.pk: Client.objects.get_or_create(
+            full_name=f"Bench client {practitioner.pk}", phone=f"+9198400{practitioner.pk:05d}"
+        )[0]
         for practitioner in practitioners
     }
     tz = location.time_zone
