@@ -46,19 +46,31 @@ class RegistrationSerializer(StrictSerializer):
     sms_reminders = serializers.BooleanField(required=False)
 
 
+class InputView(generics.GenericAPIView):
+    """A view that reads one JSON body through its serializer."""
+
+    def valid(self, request) -> dict:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+
+class OpenView(InputView):
+    """Open to anyone; a stale token in the header is not even read."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+
 @extend_schema(tags=["auth"], responses={201: ClientProfileSerializer, **error_responses(400, 429)})
-class RegisterView(generics.GenericAPIView):
+class RegisterView(OpenView):
     """A client signs up; the response is their new profile."""
 
     serializer_class = RegistrationSerializer
-    permission_classes = [AllowAny]
-    authentication_classes: list = []
     throttle_scope = "signup"
 
     def post(self, request):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = dict(self.valid(request))
         data["phone"] = str(data.get("phone") or "")
         client = services.register_client(**data)
         return Response(ClientProfileSerializer(client).data, status=status.HTTP_201_CREATED)
@@ -131,27 +143,24 @@ class SignOutSerializer(StrictSerializer):
 
 
 @extend_schema(tags=["auth"], responses={204: None, **error_responses(400, 429)})
-class SignOutView(generics.GenericAPIView):
+class SignOutView(OpenView):
     """Sign out: the refresh token stops working (with ``everywhere``, every
     refresh token of the account does). Access tokens already issued run out
     by themselves within ``JWT_ACCESS_MINUTES``. A token that no longer works
     has nothing left to end, so it is answered the same."""
 
     serializer_class = SignOutSerializer
-    permission_classes = [AllowAny]
-    authentication_classes: list = []
     throttle_scope = "auth"
 
     def post(self, request):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = self.valid(request)
         try:
-            token = RefreshToken(serializer.validated_data["refresh"])
+            token = RefreshToken(data["refresh"])
         except TokenError:
             return Response(status=status.HTTP_204_NO_CONTENT)
         token.blacklist()
         user = User.objects.filter(pk=token.get(jwt_settings.USER_ID_CLAIM)).first()
-        if serializer.validated_data["everywhere"] and user is not None:
+        if data["everywhere"] and user is not None:
             services.end_sessions(user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -162,7 +171,7 @@ class PasswordChangeSerializer(StrictSerializer):
 
 
 @extend_schema(tags=["auth"], responses={200: TokenPair, **error_responses(400, 401, 429)})
-class PasswordChangeView(generics.GenericAPIView):
+class PasswordChangeView(InputView):
     """Change the caller's password. Every earlier session ends, on every
     device; the answer holds new tokens for this one."""
 
@@ -171,9 +180,7 @@ class PasswordChangeView(generics.GenericAPIView):
     throttle_scope = "auth"
 
     def post(self, request):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.change_password(user=request.user, **serializer.validated_data)
+        services.change_password(user=request.user, **self.valid(request))
         return Response(token_pair(request.user))
 
 
@@ -183,19 +190,15 @@ class PasswordResetSerializer(StrictSerializer):
 
 @extend_schema(tags=["auth"], responses={202: inline_serializer("ResetRequested", {
     "detail": serializers.CharField()}), **error_responses(400, 429)})
-class PasswordResetView(generics.GenericAPIView):
+class PasswordResetView(OpenView):
     """Ask for a link to set a new password, sent to the account's email.
     The answer is the same whether or not an account uses the address."""
 
     serializer_class = PasswordResetSerializer
-    permission_classes = [AllowAny]
-    authentication_classes: list = []
     throttle_scope = "password_reset"
 
     def post(self, request):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.send_password_reset(email=serializer.validated_data["email"], request=request._request)
+        services.send_password_reset(email=self.valid(request)["email"], request=request._request)
         return Response({"detail": _("If an account uses this address, a link to set a new password is on its way.")},
                         status=status.HTTP_202_ACCEPTED)
 
@@ -207,19 +210,15 @@ class PasswordResetConfirmSerializer(StrictSerializer):
 
 
 @extend_schema(tags=["auth"], responses={204: None, **error_responses(400, 429)})
-class PasswordResetConfirmView(generics.GenericAPIView):
+class PasswordResetConfirmView(OpenView):
     """Set a new password with the ``uid`` and ``token`` of the emailed link
     (``/reset/<uid>/<token>/``). Every earlier session ends."""
 
     serializer_class = PasswordResetConfirmSerializer
-    permission_classes = [AllowAny]
-    authentication_classes: list = []
     throttle_scope = "password_reset"
 
     def post(self, request):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.reset_password(**serializer.validated_data)
+        services.reset_password(**self.valid(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
