@@ -3,9 +3,9 @@ and those of the libraries it uses, gets the same guards."""
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.views.main import ERROR_FLAG, ChangeList
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -45,7 +45,9 @@ class BoundedDates:
 def _guarded(admin_class):
     """``admin_class`` with the guards its pages need, its inlines too."""
     drills_down = bool(getattr(admin_class, "date_hierarchy", None))
-    guards = [guard for guard, needed in ((BoundedDrillDown, drills_down), (BoundedDates, True))
+    changelist = hasattr(admin_class, "changelist_view")
+    guards = [guard for guard, needed in ((BoundedDrillDown, drills_down), (BoundedDates, True),
+                                          (SaysWhenAFilterFails, changelist))
               if needed and not issubclass(admin_class, guard)]
     attrs = {}
     if getattr(admin_class, "inlines", None):
@@ -55,10 +57,21 @@ def _guarded(admin_class):
     return type(admin_class.__name__, (*guards, admin_class), attrs)
 
 
+class SaysWhenAFilterFails:
+    """The panel drops a filter it cannot apply and shows the whole list
+    ("?e=1"); say so, rather than let the list pass for filtered."""
+
+    def changelist_view(self, request, extra_context=None):
+        if request.GET.get(ERROR_FLAG) == "1":
+            messages.warning(request, _("That filter could not be applied, so the whole list is shown."))
+        return super().changelist_view(request, extra_context)
+
+
 class ClinicAdminSite(admin.AdminSite):
     site_header = _("Clinic staff panel")
     site_title = _("Clinic staff panel")
     index_title = _("Staff panel")
+    site_url = None  # no public site to link to yet
 
     def register(self, model_or_iterable, admin_class=None, **options):
         super().register(model_or_iterable, _guarded(admin_class or admin.ModelAdmin), **options)

@@ -104,6 +104,7 @@ class ClinicError(DomainError):
         ),
         "locked_out": (
             ErrorKind.TOO_MANY,
-            _("Too many failed sign-ins. Try again in %(minutes)s minutes, or reset your password."),
+            _("Too many failed sign-ins for this account or from this network. Try again in %(minutes)s minutes, "
+              "or set a new password by email."),
         ),
     }

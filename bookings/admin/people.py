@@ -29,7 +29,7 @@ class RolesForm(UserChangeForm):
     Staff status follows the roles; nothing else about access is here."""
 
     roles = forms.ModelMultipleChoiceField(
-        queryset=Group.objects.none(), required=False, widget=forms.CheckboxSelectMultiple, label=_("roles"),
+        queryset=Group.objects.none(), required=False, widget=forms.CheckboxSelectMultiple, label=_("Roles"),
         help_text=_("Receptionists run the front desk; practitioners see their own day and clients."),
     )
 
@@ -101,11 +101,24 @@ class ClinicClientAdmin(ClientAdmin):
         allowed = super().has_change_permission(request, obj)
         return allowed and (obj is None or policies.may_see_client(request.user, obj))
 
+    def get_fieldsets(self, request, obj=None):
+        """Those who may not open accounts see the login as its email, not as
+        a link to an account page they would be refused."""
+        fieldsets = super().get_fieldsets(request, obj)
+        if policies.may_manage_accounts(request.user):
+            return fieldsets
+        return [(name, {**options, "fields": ["login" if field == "user" else field for field in options["fields"]]})
+                for name, options in fieldsets]
+
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
         if not policies.may_manage_accounts(request.user):
-            readonly.append("user")
+            readonly.append("login")
         return readonly
+
+    @admin.display(description=_("App login"))
+    def login(self, client: Client) -> str:
+        return client.user.email if client.user_id else "-"
 
 
 admin.site.unregister(User)

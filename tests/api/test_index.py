@@ -24,11 +24,13 @@ def test_the_index_names_the_api_and_links_its_parts(role, people):
 
 
 def test_every_link_of_the_index_leads_somewhere(people):
-    """GET on each: the sign-up and sign-in links take only POST, and
-    availability asks for its parameters."""
+    """GET on each: the sign-up, sign-in, sign-out and password links take
+    only POST, and availability asks for its parameters."""
     api = api_as(people["client_a"])
     answers = {name: api.get(link).status_code for name, link in api.get("/api/v1/").json()["links"].items()}
-    expected = {name: 200 for name in answers} | {"register": 405, "token": 405, "availability": 400}
+    post_only = ("register", "token", "token_refresh", "logout", "password_change", "password_reset",
+                 "password_reset_confirm")
+    expected = {name: 200 for name in answers} | dict.fromkeys(post_only, 405) | {"availability": 400}
     assert answers == expected
 
 

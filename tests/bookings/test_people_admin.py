@@ -266,3 +266,26 @@ class TestHomeCareIsSignedByItsMaker:
     def test_the_front_desk_makes_none(self, client, studio, staff, routine):
         client.force_login(staff["manager"])
         assert client.get(reverse("admin:treatments_homecareassignment_add")).status_code == 403
+
+
+class TestWhatThePagesShow:
+    def test_a_receptionist_sees_the_login_as_text_not_a_link_to_a_refused_page(self, client, studio, staff):
+        client.force_login(staff["receptionist"])
+        page = client.get(reverse("admin:clinic_client_change", args=[studio.client.pk])).content.decode()
+        assert staff["client_a"].email in page
+        assert reverse("admin:clinic_user_change", args=[staff["client_a"].pk]) not in page
+
+    def test_a_refused_page_is_drawn_in_the_panel_with_a_way_back(self, client, staff):
+        client.force_login(staff["manager"])
+        response = client.get(reverse("admin:treatments_homecareassignment_add"))
+        assert response.status_code == 403
+        assert reverse("admin:index") in response.content.decode()
+
+    def test_a_filter_that_could_not_be_applied_says_so(self, client, staff):
+        client.force_login(staff["manager"])
+        response = client.get(reverse("admin:bookings_appointment_changelist"), {"start__year": "9999"}, follow=True)
+        assert "could not be applied" in response.content.decode()
+
+    def test_there_is_no_dead_view_site_link(self, client, staff):
+        client.force_login(staff["manager"])
+        assert 'href="/"' not in client.get(reverse("admin:index")).content.decode()
