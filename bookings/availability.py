@@ -12,13 +12,24 @@ turned into UTC per date, so a daylight-saving change shortens or lengthens
 that day's span instead of shifting it. A wall time that does not exist (the
 hour skipped in spring) moves forward by the gap (01:30 becomes 02:30); an
 ambiguous one (the hour repeated in autumn) means its first occurrence.
+
+A span whose end is not after its start runs past midnight (22:00-02:00) and
+belongs to the day it starts on; an end of 00:00 is midnight (24:00). Hours
+for a date (``DatedSpan``) add to that weekday's hours, or replace them.
+
+Where a service starts: on the clinic's grid of the local clock (every 15
+minutes: 10:00, 10:15, ...), so a start is valid when the wall clock shows a
+grid point, whatever the zone's offset; or, with ``ServiceSpec.step``, every
+``step`` from the start of each working span (back to back: 10:00, 11:30,
+13:00 for a 75-minute session with 15 minutes of clean-up).
 """
 
 from __future__ import annotations
 
 import enum
+import math
 import operator
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate, repeat
@@ -45,10 +56,32 @@ class WeeklySpan:
 
 
 @dataclass(frozen=True, slots=True)
+class DatedSpan:
+    """Local working time on one date: added to that weekday's hours, or
+    (``replaces``) instead of them. Any one replacing span of a date makes
+    that date's dated spans its only hours."""
+
+    day: date
+    start: time
+    end: time
+    replaces: bool = False
+
+
+MIN_STEP = timedelta(minutes=5)
+MAX_STEP = timedelta(hours=4)
+
+
+@dataclass(frozen=True, slots=True)
 class ServiceSpec:
     duration: timedelta
     buffer: timedelta = timedelta(0)
     needs_room: bool = False
+    # None: starts on the clinic's grid; else every ``step`` from each span's start.
+    step: timedelta | None = None
+
+    def __post_init__(self) -> None:
+        if self.step is not None and not MIN_STEP <= self.step <= MAX_STEP:
+            raise ValueError("A start step runs from 5 minutes to 4 hours.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +104,7 @@ class WorkPlan:
     location_id: int
     time_zone: ZoneInfo
     spans: tuple[WeeklySpan, ...]
+    dated: tuple[DatedSpan, ...] = ()
 
 
 class Slot(NamedTuple):
@@ -149,26 +183,88 @@ class _Timeline:
         return index >= 0 and self.ends[index] > start
 
 
-def _weekly_hours(plan: WorkPlan, grid: timedelta) -> tuple[tuple[tuple[time, time, timedelta], ...], ...]:
-    """A plan's spans per weekday in wall-clock time, sorted, with spans that
-    touch or overlap joined; each with the lead from its start to the first
-    grid point."""
-    week: list[list[tuple[time, time]]] = [[] for _ in range(7)]
-    for span in sorted(plan.spans, key=lambda span: (span.weekday, span.start)):
-        if span.start >= span.end:
-            continue
-        day = week[span.weekday]
-        if day and span.start <= day[-1][1]:
-            day[-1] = (day[-1][0], max(day[-1][1], span.end))
+DAY = 24 * 3600
+_TICK = timedelta(microseconds=1)  # just before an instant (starts are whole seconds)
+
+# A day's hours: (from, to) in seconds after the local midnight of the day
+# they belong to; ``to`` may pass 86,400 (the span runs past midnight).
+Hours = tuple[tuple[int, int], ...]
+
+
+def _seconds(wall: time) -> int:
+    return wall.hour * 3600 + wall.minute * 60 + wall.second
+
+
+def _span_seconds(start: time, end: time) -> tuple[int, int]:
+    """An end not after the start is on the next day (00:00 is midnight)."""
+    low, high = _seconds(start), _seconds(end)
+    return low, high if high > low else high + DAY
+
+
+def _joined(spans: Iterable[tuple[int, int]]) -> Hours:
+    """Sorted, with spans that touch or overlap joined."""
+    day: list[tuple[int, int]] = []
+    for low, high in sorted(spans):
+        if day and low <= day[-1][1]:
+            day[-1] = (day[-1][0], max(day[-1][1], high))
         else:
-            day.append((span.start, span.end))
-    return tuple(tuple((start, end, _lead(start, grid)) for start, end in day) for day in week)
+            day.append((low, high))
+    return tuple(day)
+
+
+def _weekly_hours(plan: WorkPlan) -> tuple[Hours, ...]:
+    week: list[list[tuple[int, int]]] = [[] for _ in range(7)]
+    for span in plan.spans:
+        week[span.weekday].append(_span_seconds(span.start, span.end))
+    return tuple(_joined(day) for day in week)
+
+
+def _dated_hours(plan: WorkPlan, weekly: tuple[Hours, ...]) -> dict[date, Hours]:
+    """The hours of each date that has dated spans."""
+    by_day: dict[date, list[DatedSpan]] = {}
+    for span in plan.dated:
+        by_day.setdefault(span.day, []).append(span)
+    hours = {}
+    for day, spans in by_day.items():
+        dated = [_span_seconds(span.start, span.end) for span in spans]
+        kept = [] if any(span.replaces for span in spans) else list(weekly[day.weekday()])
+        hours[day] = _joined(kept + dated)
+    return hours
 
 
 def _lead(wall: time, grid: timedelta) -> timedelta:
     step = int(grid.total_seconds())
-    remainder = (wall.hour * 3600 + wall.minute * 60 + wall.second) % step
+    remainder = _seconds(wall) % step
     return timedelta(seconds=step - remainder) if remainder else timedelta(0)
+
+
+def _wall_instant(day: date, seconds: int, tz: ZoneInfo) -> datetime:
+    """``local_instant`` for a time given in seconds after ``day``'s midnight."""
+    days, seconds = divmod(seconds, DAY)
+    return local_instant(day + timedelta(days=days), time(seconds // 3600, seconds // 60 % 60, seconds % 60), tz)
+
+
+def _offset_changes(start: datetime, end: datetime, tz: ZoneInfo) -> list[datetime]:
+    """The instants in ``(start, end]`` where ``tz``'s offset changes, found
+    by bisection over whole seconds. A span is shorter than two days, so a
+    change and its undoing never both fall inside one."""
+
+    def offset(second: int) -> timedelta | None:
+        return datetime.fromtimestamp(second, tz).utcoffset()
+
+    low, high = math.ceil(start.timestamp()), math.floor(end.timestamp())
+    changes = []
+    while low < high and offset(low) != offset(high):
+        before, after = low, high  # the first change is in (before, after]
+        while after - before > 1:
+            middle = (before + after) // 2
+            if offset(middle) == offset(before):
+                before = middle
+            else:
+                after = middle
+        changes.append(datetime.fromtimestamp(after, UTC))
+        low = after
+    return changes
 
 
 def _merge_open(spans: list[tuple[datetime, datetime]]) -> tuple[list[datetime], list[datetime]]:
@@ -213,7 +309,11 @@ class _PlanView:
     closed: _Timeline
     rooms: list[_Timeline] | None
     room_ids: list[int]
-    weekly: tuple[tuple[tuple[time, time, timedelta], ...], ...]
+    weekly: tuple[Hours, ...]
+    dated: dict[date, Hours]
+
+    def hours(self, day: date) -> Hours:
+        return self.dated.get(day, self.weekly[day.weekday()])
 
 
 class Engine:
@@ -247,6 +347,7 @@ class Engine:
             Interval(local_day(first, plan.time_zone).start, local_day(last, plan.time_zone).end)
             for first, last in calendar.closures.get(plan.location_id, ())
         ]
+        weekly = _weekly_hours(plan)
         return _PlanView(
             plan=plan,
             appointments=_Timeline(calendar.appointments.get(plan.practitioner_id, ())),
@@ -254,7 +355,8 @@ class Engine:
             closed=_Timeline(closed),
             rooms=rooms,
             room_ids=list(calendar.rooms.get(plan.location_id, ())),
-            weekly=_weekly_hours(plan, rules.grid),
+            weekly=weekly,
+            dated=_dated_hours(plan, weekly),
         )
 
     # -- the rules --------------------------------------------------------
@@ -265,13 +367,10 @@ class Engine:
 
     @staticmethod
     def working_spans(view: _PlanView, day: date) -> list[Interval]:
-        """The plan's working intervals on a local date, in UTC; spans that
-        touch or overlap count as one."""
+        """The plan's working intervals that begin on a local date, in UTC;
+        spans that touch or overlap count as one."""
         tz = view.plan.time_zone
-        return [
-            Interval(local_instant(day, start, tz), local_instant(day, end, tz))
-            for start, end, _ in view.weekly[day.weekday()]
-        ]
+        return [Interval(_wall_instant(day, low, tz), _wall_instant(day, high, tz)) for low, high in view.hours(day)]
 
     def _refusal_in_span(self, view: _PlanView, start: datetime) -> Refusal | None:
         """The rules after "is it inside working hours", for a start that is."""
@@ -291,10 +390,20 @@ class Engine:
     def _room_free(view: _PlanView, start: datetime, end: datetime) -> bool:
         return bool(view.rooms) and any(not room.overlaps(start, end) for room in view.rooms)
 
-    def _within(self, view: _PlanView, start: datetime) -> bool:
+    def _spans_holding(self, view: _PlanView, start: datetime) -> list[Interval]:
+        """The working spans the session from ``start`` fits in: those of its
+        local date, or of the day before when that one runs past midnight."""
         end = start + self.service.duration
         local_date = start.astimezone(view.plan.time_zone).date()
-        return any(span.start <= start and end <= span.end for span in self.working_spans(view, local_date))
+        return [
+            span
+            for day in (local_date - timedelta(days=1), local_date)
+            for span in self.working_spans(view, day)
+            if span.start <= start and end <= span.end
+        ]
+
+    def _on_step(self, span: Interval, start: datetime) -> bool:
+        return not (start - span.start) % self.service.step
 
     # -- answers ----------------------------------------------------------
 
@@ -304,15 +413,21 @@ class Engine:
         views = [view for view in self._views if view.plan.practitioner_id == practitioner_id]
         if not views:
             return Refusal.NOT_WORKING, None
-        if not any(self.on_grid(start, view.plan.time_zone) for view in views):
+        on_grid = self.service.step is None
+        if on_grid and not any(self.on_grid(start, view.plan.time_zone) for view in views):
             return Refusal.OFF_GRID, None
         if start < self.earliest:
             return Refusal.TOO_SOON, None
         if start > self.latest:
             return Refusal.TOO_FAR, None
-        working = [view for view in views if self._within(view, start)]
+        holding = [(view, self._spans_holding(view, start)) for view in views]
+        working = [view for view, spans in holding if spans]
         if not working:
             return Refusal.NOT_WORKING, None
+        if not on_grid:
+            working = [view for view, spans in holding if any(self._on_step(span, start) for span in spans)]
+            if not working:
+                return Refusal.OFF_GRID, None
         refusal = None
         for view in working:
             refusal = self._refusal_in_span(view, start)
@@ -376,33 +491,43 @@ class Engine:
         same rules one start at a time; the tests hold the two to each other.
         """
         slots: list[Slot] = []
-        # Colleagues often keep the same hours: their wall-clock conversions
-        # and runs of free starts are computed once.
-        instants: dict[tuple[date, time, ZoneInfo], datetime] = {}
-        runs: dict[tuple[datetime, int], tuple[list[datetime], list[datetime]]] = {}
+        # Colleagues often keep the same hours: their wall-clock conversions,
+        # offset changes and runs of free starts are computed once.
+        instants: dict[tuple[date, int, ZoneInfo], datetime] = {}
+        changes: dict[tuple[datetime, datetime, ZoneInfo], list[datetime]] = {}
+        runs: dict[tuple[datetime, int, timedelta], tuple[list[datetime], list[datetime]]] = {}
 
-        def instant(day: date, wall: time, tz: ZoneInfo) -> datetime:
-            key = (day, wall, tz)
+        def instant(day: date, seconds: int, tz: ZoneInfo) -> datetime:
+            key = (day, seconds, tz)
             found = instants.get(key)
             if found is None:
-                found = instants[key] = local_instant(day, wall, tz)
+                found = instants[key] = _wall_instant(day, seconds, tz)
             return found
 
+        grid, step = self.rules.grid, self.service.step
         for view in self._views:
             forbidden = self._forbidden_starts(view)
             if forbidden is None:
                 continue
-            cursor = 0
             tz = view.plan.time_zone
             day = first_day
             while day <= last_day:
-                for start_wall, end_wall, lead in view.weekly[day.weekday()]:
-                    # The lead to the first grid point is measured on the wall
-                    # clock; whole grid steps from there keep local alignment
-                    # across a DST change, because the grid divides an hour.
-                    first = instant(day, start_wall, tz) + lead
-                    end = instant(day, end_wall, tz)
-                    cursor = self._walk_span(view, first, end, forbidden, cursor, slots, runs)
+                for low, high in view.hours(day):
+                    start, end = instant(day, low, tz), instant(day, high, tz)
+                    if step is not None:
+                        self._walk_span(view, start, end, end, step, forbidden, slots, runs)
+                        continue
+                    # On the wall clock's grid. A change of offset that is not
+                    # a whole number of grid steps (Lord Howe moves by 30
+                    # minutes) shifts the grid, so each stretch between
+                    # changes finds its own first grid point on the wall clock.
+                    key = (start, end, tz)
+                    if key not in changes:
+                        changes[key] = _offset_changes(start, end, tz)
+                    bounds = [start, *changes[key], end]
+                    for stretch_start, stretch_end in zip(bounds, bounds[1:]):
+                        first = stretch_start + _lead(stretch_start.astimezone(tz).time(), grid)
+                        self._walk_span(view, first, stretch_end, end, grid, forbidden, slots, runs)
                 day += timedelta(days=1)
         if len(self._views) > 1:
             # Stable, so equal starts keep the views' practitioner order.
@@ -441,44 +566,45 @@ class Engine:
         self,
         view: _PlanView,
         first: datetime,
+        before: datetime,
         span_end: datetime,
+        step: timedelta,
         forbidden: tuple[list[datetime], list[datetime]],
-        cursor: int,
         slots: list[Slot],
-        runs: dict[tuple[datetime, int], tuple[list[datetime], list[datetime]]],
-    ) -> int:
-        """Add the free slots from the grid point ``first`` to ``span_end``;
-        returns where the scan of ``forbidden`` stopped, for the next span."""
-        grid = self.rules.grid
+        runs: dict[tuple[datetime, int, timedelta], tuple[list[datetime], list[datetime]]],
+    ) -> None:
+        """Add the free slots from ``first`` on, every ``step``, that start
+        before ``before`` and end by ``span_end``."""
         duration = self.service.duration
         practitioner_id, location_id = view.plan.practitioner_id, view.plan.location_id
         lows, highs = forbidden
         count = len(lows)
-        start = self._next_grid_point_at_or_after(self.earliest, first)
-        last = min(span_end - duration, self.latest)
+        start = _next_step_at_or_after(self.earliest, first, step)
+        last = min(span_end - duration, self.latest, before - _TICK)
+        cursor = bisect_right(highs, start)
         while start <= last:
             while cursor < count and highs[cursor] <= start:
                 cursor += 1
             if cursor < count and lows[cursor] < start:
-                start = self._next_grid_point_at_or_after(highs[cursor], start)
+                start = _next_step_at_or_after(highs[cursor], start, step)
                 continue
-            # Every grid point up to the next forbidden interval is free.
+            # Every step up to the next forbidden interval is free.
             until = min(last, lows[cursor]) if cursor < count else last
-            steps = (until - start) // grid + 1
+            steps = (until - start) // step + 1
             # Built by C loops (accumulate, map, tuple.__new__): thousands of
             # slots then cost less than the queries that fetched their calendar.
-            run = runs.get((start, steps))
+            run = runs.get((start, steps, step))
             if run is None:  # colleagues with the same hours share their runs
-                starts = list(accumulate(repeat(grid, steps - 1), operator.add, initial=start))
-                run = runs[start, steps] = (starts, list(map(operator.add, starts, repeat(duration))))
+                starts = list(accumulate(repeat(step, steps - 1), operator.add, initial=start))
+                run = runs[start, steps, step] = (starts, list(map(operator.add, starts, repeat(duration))))
             starts, ends = run
             fields = zip(starts, ends, repeat(practitioner_id), repeat(location_id))
             slots.extend(map(tuple.__new__, repeat(Slot), fields))
-            start = starts[-1] + grid
-        return cursor
+            start = starts[-1] + step
 
-    def _next_grid_point_at_or_after(self, instant: datetime, aligned: datetime) -> datetime:
-        if instant <= aligned:
-            return aligned
-        steps = -((aligned - instant) // self.rules.grid)
-        return aligned + steps * self.rules.grid
+
+def _next_step_at_or_after(instant: datetime, aligned: datetime, step: timedelta) -> datetime:
+    """The first of ``aligned``, ``aligned + step``, ... not before ``instant``."""
+    if instant <= aligned:
+        return aligned
+    return aligned + -((aligned - instant) // step) * step
