@@ -195,7 +195,7 @@ def _seconds(wall: time) -> int:
     return wall.hour * 3600 + wall.minute * 60 + wall.second
 
 
-def _span_seconds(start: time, end: time) -> tuple[int, int]:
+def span_seconds(start: time, end: time) -> tuple[int, int]:
     """An end not after the start is on the next day (00:00 is midnight)."""
     low, high = _seconds(start), _seconds(end)
     return low, high if high > low else high + DAY
@@ -215,7 +215,7 @@ def _joined(spans: Iterable[tuple[int, int]]) -> Hours:
 def _weekly_hours(plan: WorkPlan) -> tuple[Hours, ...]:
     week: list[list[tuple[int, int]]] = [[] for _ in range(7)]
     for span in plan.spans:
-        week[span.weekday].append(_span_seconds(span.start, span.end))
+        week[span.weekday].append(span_seconds(span.start, span.end))
     return tuple(_joined(day) for day in week)
 
 
@@ -226,7 +226,7 @@ def _dated_hours(plan: WorkPlan, weekly: tuple[Hours, ...]) -> dict[date, Hours]
         by_day.setdefault(span.day, []).append(span)
     hours = {}
     for day, spans in by_day.items():
-        dated = [_span_seconds(span.start, span.end) for span in spans]
+        dated = [span_seconds(span.start, span.end) for span in spans]
         kept = [] if any(span.replaces for span in spans) else list(weekly[day.weekday()])
         hours[day] = _joined(kept + dated)
     return hours

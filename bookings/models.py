@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, RangeOperators
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Func, Q
 from django.utils.translation import gettext_lazy as _
 
+from bookings.availability import span_seconds
 from bookings.constraints import PostgresExclusionConstraint
 
 
@@ -22,24 +24,39 @@ class Weekday(models.IntegerChoices):
     SUNDAY = 6, _("Sunday")
 
 
+def _overlapping(spans, start, end) -> object | None:
+    """The first of ``spans`` (with ``starts_at``/``ends_at``) that overlaps
+    ``start``-``end``; an end not after the start runs past midnight."""
+    low, high = span_seconds(start, end)
+    for span in spans:
+        other_low, other_high = span_seconds(span.starts_at, span.ends_at)
+        if other_low < high and low < other_high:
+            return span
+    return None
+
+
+SPAN_ENDS_HELP = _("An end earlier than the start runs past midnight (22:00 to 02:00); 00:00 is midnight.")
+
+
 class WorkingHours(models.Model):
     """One span of a practitioner's regular week at a location, in the
-    location's local time. Several spans a day leave breaks between them."""
+    location's local time. Several spans a day leave breaks between them; a
+    span that runs past midnight belongs to the day it starts on."""
 
     practitioner = models.ForeignKey("clinic.Practitioner", on_delete=models.CASCADE, related_name="working_hours")
     location = models.ForeignKey("clinic.Location", on_delete=models.PROTECT, related_name="working_hours")
     weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
     starts_at = models.TimeField()
-    ends_at = models.TimeField()
+    ends_at = models.TimeField(help_text=SPAN_ENDS_HELP)
 
     class Meta:
         ordering = ["practitioner", "weekday", "starts_at"]
         verbose_name_plural = _("working hours")
         constraints = [
             models.CheckConstraint(
-                condition=Q(starts_at__lt=F("ends_at")),
-                name="working_hours_start_before_end",
-                violation_error_message=_("Working hours must end after they start."),
+                condition=~Q(starts_at=F("ends_at")),
+                name="working_hours_start_is_not_end",
+                violation_error_message=_("Working hours must not end when they start."),
             ),
             models.CheckConstraint(condition=Q(weekday__gte=0, weekday__lte=6), name="working_hours_weekday_valid"),
         ]
@@ -49,21 +66,52 @@ class WorkingHours(models.Model):
 
     def clean(self) -> None:
         super().clean()
-        if self.starts_at and self.ends_at and self.practitioner_id is not None:
-            clash = (
-                WorkingHours.objects.filter(
-                    practitioner_id=self.practitioner_id,
-                    weekday=self.weekday,
-                    starts_at__lt=self.ends_at,
-                    ends_at__gt=self.starts_at,
-                )
-                .exclude(pk=self.pk)
-                .first()
-            )
+        if self.starts_at is not None and self.ends_at is not None and self.practitioner_id is not None:
+            same_day = WorkingHours.objects.filter(practitioner_id=self.practitioner_id, weekday=self.weekday)
+            clash = _overlapping(same_day.exclude(pk=self.pk), self.starts_at, self.ends_at)
             if clash:
-                from django.core.exceptions import ValidationError
-
                 raise ValidationError(_("This overlaps another span on the same day: %(span)s.") % {"span": clash})
+
+
+class DatedHours(models.Model):
+    """Working time on one date, in the location's local time: added to that
+    day's weekly hours (a late evening before a festival, a Sunday camp), or
+    instead of them (a shorter day)."""
+
+    practitioner = models.ForeignKey("clinic.Practitioner", on_delete=models.CASCADE, related_name="dated_hours")
+    location = models.ForeignKey("clinic.Location", on_delete=models.PROTECT, related_name="dated_hours")
+    day = models.DateField()
+    starts_at = models.TimeField()
+    ends_at = models.TimeField(help_text=SPAN_ENDS_HELP)
+    replaces_weekly = models.BooleanField(
+        default=False,
+        help_text=_("Instead of the weekly hours of that date at this location; otherwise added to them."),
+    )
+    reason = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["-day", "starts_at"]
+        verbose_name = _("hours on a date")
+        verbose_name_plural = _("hours on a date")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(starts_at=F("ends_at")),
+                name="dated_hours_start_is_not_end",
+                violation_error_message=_("Working hours must not end when they start."),
+            ),
+        ]
+        indexes = [models.Index(fields=["practitioner", "day"], name="dated_hours_lookup_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.practitioner}: {self.day} {self.starts_at:%H:%M}–{self.ends_at:%H:%M} ({self.reason})"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.starts_at is not None and self.ends_at is not None and self.practitioner_id is not None:
+            same_day = DatedHours.objects.filter(practitioner_id=self.practitioner_id, day=self.day)
+            clash = _overlapping(same_day.exclude(pk=self.pk), self.starts_at, self.ends_at)
+            if clash:
+                raise ValidationError(_("This overlaps other hours on that date: %(span)s.") % {"span": clash})
 
 
 class TimeOff(models.Model):

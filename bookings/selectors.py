@@ -15,8 +15,18 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from bookings.availability import Calendar, Engine, Interval, Rules, ServiceSpec, Slot, WeeklySpan, WorkPlan
-from bookings.models import BLOCKING_STATUSES, Appointment, Closure, TimeOff, WorkingHours
+from bookings.availability import (
+    Calendar,
+    DatedSpan,
+    Engine,
+    Interval,
+    Rules,
+    ServiceSpec,
+    Slot,
+    WeeklySpan,
+    WorkPlan,
+)
+from bookings.models import BLOCKING_STATUSES, Appointment, Closure, DatedHours, TimeOff, WorkingHours
 from clinic.models import Location, Practitioner, Room
 from treatments.models import Service
 
@@ -37,6 +47,7 @@ def service_spec(service: Service) -> ServiceSpec:
         duration=timedelta(minutes=service.duration_minutes),
         buffer=timedelta(minutes=service.buffer_minutes),
         needs_room=service.requires_room,
+        step=timedelta(minutes=service.duration_minutes + service.buffer_minutes) if service.back_to_back else None,
     )
 
 
@@ -45,6 +56,7 @@ class CalendarRows:
     """The raw rows behind a ``Calendar``, as the database returns them."""
 
     hours: list[tuple] = field(default_factory=list)
+    dated: list[tuple] = field(default_factory=list)
     appointments: list[tuple] = field(default_factory=list)
     time_off: list[tuple] = field(default_factory=list)
     closures: list[tuple] = field(default_factory=list)
@@ -79,6 +91,7 @@ class _CalendarSql:
         self.read_instant = self._reader("convert_datetimefield_value")
         self.read_day = self._reader("convert_datefield_value")
         self.read_wall = self._reader("convert_timefield_value")
+        self.read_flag = self._reader("convert_booleanfield_value")
         self.hours = (
             f"SELECT h.{column(WorkingHours, 'practitioner')}, h.{column(WorkingHours, 'location')},"
             f" l.{column(Location, 'time_zone')}, h.{column(WorkingHours, 'weekday')},"
@@ -92,6 +105,19 @@ class _CalendarSql:
             f" AND o.{column(offers, 'service')} = %s)"
         )
         self.hours_of_one = f" AND h.{column(WorkingHours, 'practitioner')} = %s"
+        self.dated = (
+            f"SELECT h.{column(DatedHours, 'practitioner')}, h.{column(DatedHours, 'location')},"
+            f" l.{column(Location, 'time_zone')}, h.{column(DatedHours, 'day')}, h.{column(DatedHours, 'starts_at')},"
+            f" h.{column(DatedHours, 'ends_at')}, h.{column(DatedHours, 'replaces_weekly')}"
+            f" FROM {table(DatedHours)} h"
+            f" JOIN {table(Practitioner)} p ON p.{column(Practitioner, 'id')} = h.{column(DatedHours, 'practitioner')}"
+            f" JOIN {table(Location)} l ON l.{column(Location, 'id')} = h.{column(DatedHours, 'location')}"
+            f" WHERE p.{column(Practitioner, 'active')} = %s AND l.{column(Location, 'active')} = %s"
+            f" AND EXISTS (SELECT 1 FROM {table(offers)} o"
+            f" WHERE o.{column(offers, 'practitioner')} = h.{column(DatedHours, 'practitioner')}"
+            f" AND o.{column(offers, 'service')} = %s)"
+            f" AND h.{column(DatedHours, 'day')} >= %s AND h.{column(DatedHours, 'day')} <= %s"
+        )
         self.hours_order = (
             f" ORDER BY h.{column(WorkingHours, 'practitioner')}, h.{column(WorkingHours, 'weekday')},"
             f" h.{column(WorkingHours, 'starts_at')}"
@@ -207,11 +233,21 @@ def fetch_calendar_rows(
                 for practitioner_id, location_id, zone, weekday, starts, ends in cursor.fetchall()
             ]
         )
-        if not rows.hours:
+        # Hours on a date, from the day before the range (a span past midnight).
+        dated_sql, params = sql.dated, [True, True, service.pk, sql.day(first_day - _MARGIN), sql.day(last_day)]
+        if practitioner is not None:
+            dated_sql, params = dated_sql + sql.hours_of_one, [*params, practitioner.pk]
+        cursor.execute(dated_sql, params)
+        rows.dated = [
+            (practitioner_id, location_id, _zone(zone), sql.read_day(day), sql.read_wall(starts),
+             sql.read_wall(ends), bool(sql.read_flag(replaces)))
+            for practitioner_id, location_id, zone, day, starts, ends, replaces in cursor.fetchall()
+        ]
+        if not rows.hours and not rows.dated:
             return rows
 
-        practitioner_ids = sorted({row[0] for row in rows.hours})
-        location_ids = sorted({row[1] for row in rows.hours})
+        practitioner_ids = sorted({row[0] for row in rows.hours} | {row[0] for row in rows.dated})
+        location_ids = sorted({row[1] for row in rows.hours} | {row[1] for row in rows.dated})
         whole_range = (
             datetime.combine(first_day, time(0), tzinfo=UTC) - _MARGIN,
             datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=UTC) + _MARGIN,
@@ -294,13 +330,18 @@ def rooms_held(
 
 def calendar_from_rows(rows: CalendarRows) -> Calendar:
     spans: dict[tuple[int, int], list[WeeklySpan]] = defaultdict(list)
+    dated: dict[tuple[int, int], list[DatedSpan]] = defaultdict(list)
     zones = {}
     for practitioner_id, location_id, zone, weekday, starts_at, ends_at in rows.hours:
         spans[practitioner_id, location_id].append(WeeklySpan(weekday, starts_at, ends_at))
         zones[location_id] = zone
+    for practitioner_id, location_id, zone, day, starts_at, ends_at, replaces in rows.dated:
+        dated[practitioner_id, location_id].append(DatedSpan(day, starts_at, ends_at, replaces))
+        zones[location_id] = zone
     plans = [
-        WorkPlan(practitioner_id, location_id, zones[location_id], tuple(week))
-        for (practitioner_id, location_id), week in spans.items()
+        WorkPlan(practitioner_id, location_id, zones[location_id], tuple(spans[practitioner_id, location_id]),
+                 tuple(dated[practitioner_id, location_id]))
+        for practitioner_id, location_id in sorted(spans.keys() | dated.keys())
     ]
     appointments: dict[int, list[Interval]] = defaultdict(list)
     for practitioner_id, start, held_until in rows.appointments:

@@ -52,6 +52,11 @@ class Service(models.Model):
         default=False, help_text=_("Bookings wait as pending until staff approve them.")
     )
     position = models.PositiveSmallIntegerField(default=0, help_text=_("Order on the booking pages."))
+    back_to_back = models.BooleanField(
+        default=False,
+        help_text=_("Start times follow each other in the session's length plus its clean-up time, from the "
+                    "start of each shift (10:00, 11:30, 13:00), instead of the clinic's grid."),
+    )
 
     objects = ServiceQuerySet.as_manager()
     history = HistoricalRecords()
@@ -69,6 +74,11 @@ class Service(models.Model):
                 name="service_duration_in_range",
             ),
             models.CheckConstraint(condition=Q(buffer_minutes__lte=120), name="service_buffer_in_range"),
+            models.CheckConstraint(
+                condition=Q(back_to_back=False) | Q(duration_minutes__lte=240 - F("buffer_minutes")),
+                name="service_back_to_back_step_in_range",
+                violation_error_message=_("Back to back, length and clean-up together may take at most 4 hours."),
+            ),
             models.CheckConstraint(condition=Q(price__gte=0), name="service_price_not_negative"),
             models.CheckConstraint(
                 condition=Q(category__in=ServiceCategory.values), name="service_category_valid"

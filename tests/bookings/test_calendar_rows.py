@@ -10,7 +10,7 @@ import pytest
 from django.db.models import Q
 
 from bookings import selectors
-from bookings.models import Appointment, AppointmentStatus, Closure, Source, TimeOff, WorkingHours
+from bookings.models import Appointment, AppointmentStatus, Closure, DatedHours, Source, TimeOff, WorkingHours
 from clinic.models import Room
 from tests.bookings.factories import ClosureFactory, TimeOffFactory
 from tests.clinic.factories import ClientFactory, LocationFactory, PractitionerFactory, RoomFactory
@@ -29,8 +29,17 @@ def oracle(*, service, first_day, last_day, practitioner=None, ignore_appointmen
         hours = hours.filter(practitioner=practitioner)
     found = {"hours": sorted(hours.values_list(
         "practitioner_id", "location_id", "location__time_zone", "weekday", "starts_at", "ends_at"), key=str)}
-    practitioners = {row[0] for row in found["hours"]}
-    locations = {row[1] for row in found["hours"]}
+    dated = DatedHours.objects.filter(
+        practitioner__active=True, practitioner__services=service, location__active=True,
+        day__gte=first_day - MARGIN, day__lte=last_day,
+    )
+    if practitioner is not None:
+        dated = dated.filter(practitioner=practitioner)
+    found["dated"] = sorted(dated.values_list(
+        "practitioner_id", "location_id", "location__time_zone", "day", "starts_at", "ends_at", "replaces_weekly"),
+        key=str)
+    practitioners = {row[0] for row in found["hours"]} | {row[0] for row in found["dated"]}
+    locations = {row[1] for row in found["hours"]} | {row[1] for row in found["dated"]}
     whole = (datetime.combine(first_day, time(0), tzinfo=UTC) - MARGIN,
              datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=UTC) + MARGIN)
     busy_from, busy_until = busy_between or whole
@@ -62,6 +71,7 @@ def fetched(**kwargs) -> dict:
     rows = selectors.fetch_calendar_rows(**kwargs)
     return {
         "hours": sorted(rows.hours, key=str),
+        "dated": sorted(rows.dated, key=str),
         "appointments": sorted(rows.appointments),
         "time_off": sorted(rows.time_off),
         "closures": sorted(rows.closures),
@@ -108,6 +118,15 @@ def calendar(studio):
     appointment(travelling, local(TUESDAY + timedelta(days=9), 10))
     appointment(studio.other_practitioner, local(TUESDAY, 17), status=AppointmentStatus.PENDING)
     TimeOffFactory(practitioner=studio.practitioner, start=local(TUESDAY, 14), end=local(TUESDAY, 16))
+    camper = studio.add_practitioner()  # hours on a date only, at the other studio
+    camper.working_hours.all().delete()
+    for who, where, day, replaces in ((camper, other_studio, TUESDAY, False),
+                                      (studio.practitioner, studio.location, MONDAY - timedelta(days=1), True),
+                                      (studio.practitioner, studio.location, TUESDAY + timedelta(days=9), False),
+                                      (not_offering, studio.location, TUESDAY, False),
+                                      (resting, studio.location, TUESDAY, False)):
+        DatedHours.objects.create(practitioner=who, location=where, day=day, starts_at=time(20), ends_at=time(1),
+                                  replaces_weekly=replaces, reason="Camp")
     TimeOffFactory(practitioner=travelling, start=local(MONDAY + timedelta(days=20), 9),
                    end=local(MONDAY + timedelta(days=21), 9))
     ClosureFactory(location=studio.location, first_day=TUESDAY, last_day=TUESDAY, reason="Pongal")
@@ -158,13 +177,14 @@ def test_the_calendar_has_something_to_compare(calendar):
     """The oracle is not comparing empty lists."""
     found = oracle(service=calendar["studio"].service, first_day=MONDAY, last_day=TUESDAY + timedelta(days=1))
     assert found["appointments"] and found["room_appointments"] and found["time_off"] and found["closures"]
+    assert len(found["dated"]) == 2  # the camp, and the replaced Sunday before the range
     assert len({row[1] for row in found["hours"]}) == 2  # the closed studio's hours are left out
 
 
-def test_nobody_offering_costs_one_query(studio, django_assert_num_queries):
+def test_nobody_offering_costs_two_queries(studio, django_assert_num_queries):
     studio.practitioner.services.clear()
     studio.other_practitioner.services.clear()
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):  # the weekly hours and the hours on a date
         rows = selectors.fetch_calendar_rows(service=studio.service, first_day=MONDAY, last_day=TUESDAY)
     assert rows.hours == []
 
