@@ -11,7 +11,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from bookings.models import Appointment, Closure, Source, TimeOff, WorkingHours
+from bookings.models import Appointment, Closure, DatedHours, Source, TimeOff, WorkingHours
 from bookings.selectors import free_slots
 from bookings.services import book_appointment
 from clinic import roles
@@ -132,7 +132,7 @@ def _demo_client_login() -> None:
 
 
 def _demo_calendar(location: Location) -> None:
-    """A public holiday and a training afternoon, relative to today."""
+    """A public holiday, a training afternoon and a Sunday camp, relative to today."""
     today = timezone.localdate(timezone=location.time_zone)
     republic_day = date(today.year if (today.month, today.day) <= (1, 26) else today.year + 1, 1, 26)
     Closure.objects.get_or_create(
@@ -143,6 +143,13 @@ def _demo_calendar(location: Location) -> None:
     starts = datetime.combine(next_wednesday, time(16), tzinfo=location.time_zone)
     TimeOff.objects.get_or_create(
         practitioner=arjun, start=starts, defaults={"end": starts + timedelta(hours=4), "reason": "Training"}
+    )
+    # The studio is shut on Sundays; Meena opens the next one for a back-care camp.
+    meena = Practitioner.objects.get(user__email="meena@demo.clinic")
+    next_sunday = today + timedelta(days=(6 - today.weekday()) % 7 or 7)
+    DatedHours.objects.get_or_create(
+        practitioner=meena, location=location, day=next_sunday,
+        defaults={"starts_at": time(9), "ends_at": time(13), "reason": "Back-care camp"},
     )
 
 

@@ -16,7 +16,7 @@ EDIT = ("view", "add", "change")
 FULL = ("view", "add", "change", "delete")
 
 CATALOGUE = ("service", "technique", "acupressurepoint", "homecareroutine", "homecarestep")
-SCHEDULE = ("workinghours", "timeoff", "closure")
+SCHEDULE = ("workinghours", "datedhours", "timeoff", "closure")
 
 ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     RECEPTIONIST: {
@@ -30,6 +30,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "bookings.appointmentevent": VIEW,
         "bookings.timeoff": EDIT,
         "bookings.workinghours": VIEW,
+        "bookings.datedhours": VIEW,
         "bookings.closure": VIEW,
     },
     PRACTITIONER: {
@@ -43,6 +44,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "bookings.appointment": ("view", "change"),
         "bookings.appointmentevent": VIEW,
         "bookings.workinghours": VIEW,
+        "bookings.datedhours": VIEW,
         "bookings.timeoff": FULL,
         "bookings.closure": VIEW,
     },

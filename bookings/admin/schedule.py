@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bookings import policies, services
 from bookings.errors import BookingError
-from bookings.models import Appointment, AppointmentEvent, Closure, Source, TimeOff, WorkingHours
+from bookings.models import Appointment, AppointmentEvent, Closure, DatedHours, Source, TimeOff, WorkingHours
 from bookings.policies import Act
 from clinic.admin import LocationAdmin, PractitionerAdmin
 from clinic.models import Location, Practitioner
@@ -215,6 +215,12 @@ class WorkingHoursInline(admin.TabularInline):
     extra = 0
 
 
+class DatedHoursInline(admin.TabularInline):
+    model = DatedHours
+    extra = 0
+    fields = ["day", "location", "starts_at", "ends_at", "replaces_weekly", "reason"]
+
+
 class TimeOffInline(admin.TabularInline):
     model = TimeOff
     extra = 0
@@ -233,6 +239,17 @@ class WorkingHoursAdmin(admin.ModelAdmin):
     list_display = ["practitioner", "location", "weekday", "starts_at", "ends_at"]
     list_filter = ["practitioner", "location", "weekday"]
     search_fields = ["practitioner__display_name"]
+    list_select_related = ["practitioner", "location"]
+
+
+@admin.register(DatedHours)
+class DatedHoursAdmin(admin.ModelAdmin):
+    """Hours for one date: an extra Sunday, a late evening, a shorter day."""
+
+    list_display = ["day", "practitioner", "location", "starts_at", "ends_at", "replaces_weekly", "reason"]
+    list_filter = ["practitioner", "location", "replaces_weekly"]
+    search_fields = ["practitioner__display_name", "reason"]
+    date_hierarchy = "day"
     list_select_related = ["practitioner", "location"]
 
 
@@ -287,7 +304,7 @@ class AppointmentEventAdmin(admin.ModelAdmin):
 # practitioner's and the location's pages show it, attached from here so
 # that ``clinic`` never imports ``bookings``.
 class ScheduledPractitionerAdmin(PractitionerAdmin):
-    inlines = [*PractitionerAdmin.inlines, WorkingHoursInline, TimeOffInline]
+    inlines = [*PractitionerAdmin.inlines, WorkingHoursInline, DatedHoursInline, TimeOffInline]
 
 
 class ScheduledLocationAdmin(LocationAdmin):
