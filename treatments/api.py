@@ -33,6 +33,7 @@ class ServiceSerializer(serializers.ModelSerializer):
             "description",
             "contraindications",
             "requires_approval",
+            "back_to_back",
         ]
 
     def get_currency(self, service: Service) -> str:

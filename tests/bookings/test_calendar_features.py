@@ -109,3 +109,12 @@ class TestBackToBack:
         studio.service.back_to_back = True
         with pytest.raises(IntegrityError), transaction.atomic():
             studio.service.save()
+
+
+def test_the_app_is_told_which_services_run_back_to_back(studio):
+    from rest_framework.test import APIClient
+
+    studio.service.back_to_back = True
+    studio.service.save()
+    services_listed = APIClient().get("/api/v1/services/").json()["results"]
+    assert {row["id"]: row["back_to_back"] for row in services_listed}[studio.service.pk] is True
