@@ -154,16 +154,31 @@ class JSONParser(parsers.JSONParser):
 # -- what a cache may keep ------------------------------------------------------
 
 
+class EncodedJSON:
+    """A response body already written as JSON text, for an answer of
+    thousands of rows built from a few distinct parts (the availability
+    list): encoding each row again would cost more than computing it. The
+    text must be what ``JSONRenderer`` would write for the same data."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
 class JSONRenderer(renderers.JSONRenderer):
     """JSON out. Only an anonymous read may be kept by a cache: whatever is
     answered to a signed-in caller (JWT or session), and any answer to a
-    write (tokens, a new profile), is ``Cache-Control: private, no-store``."""
+    write (tokens, a new profile), is ``Cache-Control: private, no-store``.
+    An ``EncodedJSON`` body is written as it is."""
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         context = renderer_context or {}
         request, response = context.get("request"), context.get("response")
         if request is not None and response is not None and not _anonymous_read(request):
             patch_cache_control(response, private=True, no_store=True)
+        if isinstance(data, EncodedJSON):
+            return data.text.encode()
         return super().render(data, accepted_media_type, renderer_context)
 
 

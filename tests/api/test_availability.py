@@ -1,0 +1,137 @@
+"""GET availability/: the answer the view writes itself is, byte for byte,
+what the serializer path wrote before it (each slot's times through
+``local_iso`` in its location's zone, rendered by the JSON renderer), on a
+daylight-saving day and in a half-hour zone; and it asks the database
+nothing beyond the query's lookups and the calendar."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+from rest_framework.renderers import JSONRenderer
+from rest_framework.test import APIClient
+
+from bookings import selectors
+from bookings.api import free_slots_and_zones, local_iso, slots_json
+from bookings.models import WorkingHours
+from clinic.models import Location
+from tests.clinic.factories import LocationFactory, PractitionerFactory
+from tests.scenario import MONDAY, NOW
+
+pytestmark = pytest.mark.django_db
+
+LONDON = ZoneInfo("Europe/London")
+SPRING_SUNDAY = date(2027, 3, 28)  # London's clocks go from 01:00 to 02:00
+AUTUMN_SUNDAY = date(2027, 10, 31)  # and from 02:00 back to 01:00
+
+
+def as_before(slots) -> bytes:
+    """The answer as the view wrote it before: a dict per slot, each time
+    shown through ``local_iso`` in the zone read from the location's row."""
+    zones = dict(Location.objects.filter(pk__in={slot.location_id for slot in slots}).values_list("pk", "time_zone"))
+    rows = [
+        {
+            "start": local_iso(slot.start, zones[slot.location_id]),
+            "end": local_iso(slot.end, zones[slot.location_id]),
+            "practitioner": slot.practitioner_id,
+            "location": slot.location_id,
+        }
+        for slot in slots
+    ]
+    return JSONRenderer().render({"slots": rows})
+
+
+def hours(practitioner, location, spans) -> None:
+    WorkingHours.objects.bulk_create(
+        WorkingHours(practitioner=practitioner, location=location, weekday=weekday, starts_at=start, ends_at=end)
+        for weekday in range(7)
+        for start, end in spans
+    )
+
+
+@pytest.fixture
+def london(studio):
+    """A London studio where two of the studio's colleagues and a third work
+    across the night of the clock change, beside the Chennai studio."""
+    location = LocationFactory(name="London studio", time_zone="Europe/London")
+    team = [studio.practitioner, PractitionerFactory(), PractitionerFactory()]
+    for practitioner in team:
+        practitioner.services.add(studio.service)
+        hours(practitioner, location, [(time(0), time(4)), (time(9), time(12, 30))])
+    location.rooms.create(name="Front room")
+    return location
+
+
+def ask(monkeypatch, now: datetime, **query):
+    monkeypatch.setattr(timezone, "now", lambda: now)
+    return APIClient().get("/api/v1/availability/", query)
+
+
+@pytest.mark.parametrize("day", [SPRING_SUNDAY, AUTUMN_SUNDAY], ids=["spring", "autumn"])
+def test_a_clock_change_and_a_half_hour_zone_read_as_before(day, studio, london, monkeypatch):
+    now = datetime.combine(day - timedelta(days=3), time(8), tzinfo=LONDON)
+    first, last = day - timedelta(days=1), day + timedelta(days=1)
+    response = ask(monkeypatch, now, service=studio.service.pk, start=str(first), end=str(last))
+    assert response.status_code == 200
+
+    slots = selectors.free_slots(service=studio.service, first_day=first, last_day=last, now=now)
+    assert response.content == as_before(slots)
+    shown = response.json()["slots"]
+    offsets = {row["start"][-6:] for row in shown}
+    assert {"+00:00", "+01:00", "+05:30"} <= offsets  # both sides of the change, and Chennai
+    assert {row["location"] for row in shown} == {studio.location.pk, london.pk}
+    # Practitioners free at the same time share the instant, written alike.
+    starts = [row["start"] for row in shown]
+    assert len(set(starts)) < len(starts)
+
+
+def test_one_practitioner_in_kolkata_reads_as_before(studio, monkeypatch):
+    first, last = MONDAY, MONDAY + timedelta(days=6)
+    response = ask(monkeypatch, NOW, service=studio.service.pk, start=str(first), end=str(last),
+                   practitioner=studio.practitioner.pk)
+    slots = selectors.free_slots(service=studio.service, first_day=first, last_day=last,
+                                 practitioner=studio.practitioner, now=NOW)
+    assert slots and response.content == as_before(slots)
+    assert response.json()["slots"][0]["start"].endswith("+05:30")
+
+
+def test_no_slot_is_an_empty_list(studio, monkeypatch):
+    studio.service.practitioners.clear()
+    response = ask(monkeypatch, NOW, service=studio.service.pk, start=str(MONDAY), end=str(MONDAY))
+    assert response.content == as_before([]) == b'{"slots":[]}'
+
+
+def test_the_rows_are_written_once_per_distinct_time_yet_in_full(studio, london):
+    now = datetime.combine(SPRING_SUNDAY - timedelta(days=3), time(8), tzinfo=LONDON)
+    slots, zones = free_slots_and_zones(service=studio.service, first_day=SPRING_SUNDAY,
+                                        last_day=SPRING_SUNDAY, now=now)
+    assert zones == {london.pk: LONDON, studio.location.pk: ZoneInfo("Asia/Kolkata")}
+    assert slots_json(slots, zones).encode() == as_before(slots)
+
+
+def test_slots_and_zones_are_free_slots_and_its_calendar_zones(studio, london):
+    """``free_slots_and_zones`` repeats ``selectors.free_slots``; the two must not drift."""
+    now = datetime.combine(SPRING_SUNDAY - timedelta(days=3), time(8), tzinfo=LONDON)
+    for practitioner in (None, studio.practitioner):
+        arguments = dict(service=studio.service, first_day=SPRING_SUNDAY - timedelta(days=2),
+                         last_day=SPRING_SUNDAY + timedelta(days=2), practitioner=practitioner)
+        slots, _ = free_slots_and_zones(**arguments, now=now)
+        assert slots == selectors.free_slots(**arguments, now=now)
+
+
+def test_the_zones_cost_no_query(studio, london, monkeypatch, django_assert_num_queries):
+    """The lookups of the query (service, practitioner) and the calendar's
+    statements, nothing more: the zones come with the working hours."""
+    now = datetime.combine(SPRING_SUNDAY - timedelta(days=3), time(8), tzinfo=LONDON)
+    monkeypatch.setattr(timezone, "now", lambda: now)
+    arguments = dict(service=studio.service, first_day=SPRING_SUNDAY, last_day=SPRING_SUNDAY + timedelta(days=6))
+    with django_assert_num_queries(6) as calendar:  # hours, bookings, time off, closures, rooms, rooms' bookings
+        selectors.free_slots(**arguments)
+    query = {"service": studio.service.pk, "start": str(arguments["first_day"]), "end": str(arguments["last_day"])}
+    with django_assert_num_queries(1 + len(calendar.captured_queries)):
+        assert APIClient().get("/api/v1/availability/", query).json()["slots"]
+    with django_assert_num_queries(2 + len(calendar.captured_queries)):
+        assert APIClient().get("/api/v1/availability/", {**query, "practitioner": studio.practitioner.pk}).json()["slots"]
