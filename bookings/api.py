@@ -85,30 +85,6 @@ class AvailabilitySerializer(serializers.Serializer):
     slots = SlotSerializer(many=True)
 
 
-def free_slots_and_zones(
-    *,
-    service: Service,
-    first_day: date,
-    last_day: date,
-    practitioner: Practitioner | None = None,
-    now: datetime | None = None,
-) -> tuple[list[Slot], dict[int, ZoneInfo]]:
-    """``selectors.free_slots``, with the time zone of each location of the
-    calendar it was computed from: the answer shows every time in its
-    location's zone, and the calendar's working hours already carry it, so
-    asking the database again would be a query for nothing.
-
-    The same three steps as ``selectors.free_slots`` (the tests hold the two
-    equal); it belongs beside it, as a selector returning both, and is here
-    only until ``bookings/selectors.py`` can take it."""
-    calendar = selectors.calendar_for(service=service, first_day=first_day, last_day=last_day,
-                                      practitioner=practitioner)
-    engine = Engine(calendar=calendar, service=selectors.service_spec(service), now=now or timezone.now(),
-                    rules=selectors.booking_rules())
-    zones = {plan.location_id: plan.time_zone for plan in calendar.plans}
-    return engine.free_slots(first_day, last_day), zones
-
-
 def slots_json(slots: list[Slot], zones: dict[int, ZoneInfo]) -> str:
     """``{"slots": [...]}`` as JSON text, each row as ``SlotSerializer``
     describes it and byte for byte what the JSON renderer writes for the
@@ -163,7 +139,7 @@ class AvailabilityView(APIView):
         query = AvailabilityQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
-        slots, zones = free_slots_and_zones(
+        slots, zones = selectors.free_slots_and_zones(
             service=data["service"], first_day=data["start"], last_day=data["end"],
             practitioner=data.get("practitioner"),
         )

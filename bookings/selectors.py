@@ -403,9 +403,26 @@ def free_slots(
     now: datetime | None = None,
 ) -> list[Slot]:
     """Free start times for ``service`` between two local dates, inclusive."""
+    slots, _ = free_slots_and_zones(service=service, first_day=first_day, last_day=last_day,
+                                    practitioner=practitioner, now=now)
+    return slots
+
+
+def free_slots_and_zones(
+    *,
+    service: Service,
+    first_day: date,
+    last_day: date,
+    practitioner: Practitioner | None = None,
+    now: datetime | None = None,
+) -> tuple[list[Slot], dict[int, ZoneInfo]]:
+    """``free_slots``, with the time zone of each location they are at: the
+    calendar's working hours carry it, so showing each time in its zone
+    costs no query of its own."""
     calendar = calendar_for(service=service, first_day=first_day, last_day=last_day, practitioner=practitioner)
     engine = Engine(calendar=calendar, service=service_spec(service), now=now or timezone.now(), rules=booking_rules())
-    return engine.free_slots(first_day, last_day)
+    zones = {plan.location_id: plan.time_zone for plan in calendar.plans}
+    return engine.free_slots(first_day, last_day), zones
 
 
 def appointments_with_details() -> QuerySet[Appointment]:

@@ -15,7 +15,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIClient
 
 from bookings import selectors
-from bookings.api import free_slots_and_zones, local_iso, slots_json
+from bookings.api import local_iso, slots_json
 from bookings.models import WorkingHours
 from clinic.models import Location
 from tests.clinic.factories import LocationFactory, PractitionerFactory
@@ -106,20 +106,10 @@ def test_no_slot_is_an_empty_list(studio, monkeypatch):
 
 def test_the_rows_are_written_once_per_distinct_time_yet_in_full(studio, london):
     now = datetime.combine(SPRING_SUNDAY - timedelta(days=3), time(8), tzinfo=LONDON)
-    slots, zones = free_slots_and_zones(service=studio.service, first_day=SPRING_SUNDAY,
+    slots, zones = selectors.free_slots_and_zones(service=studio.service, first_day=SPRING_SUNDAY,
                                         last_day=SPRING_SUNDAY, now=now)
     assert zones == {london.pk: LONDON, studio.location.pk: ZoneInfo("Asia/Kolkata")}
     assert slots_json(slots, zones).encode() == as_before(slots)
-
-
-def test_slots_and_zones_are_free_slots_and_its_calendar_zones(studio, london):
-    """``free_slots_and_zones`` repeats ``selectors.free_slots``; the two must not drift."""
-    now = datetime.combine(SPRING_SUNDAY - timedelta(days=3), time(8), tzinfo=LONDON)
-    for practitioner in (None, studio.practitioner):
-        arguments = dict(service=studio.service, first_day=SPRING_SUNDAY - timedelta(days=2),
-                         last_day=SPRING_SUNDAY + timedelta(days=2), practitioner=practitioner)
-        slots, _ = free_slots_and_zones(**arguments, now=now)
-        assert slots == selectors.free_slots(**arguments, now=now)
 
 
 def test_the_zones_cost_no_query(studio, london, monkeypatch, django_assert_num_queries):
@@ -128,7 +118,7 @@ def test_the_zones_cost_no_query(studio, london, monkeypatch, django_assert_num_
     now = datetime.combine(SPRING_SUNDAY - timedelta(days=3), time(8), tzinfo=LONDON)
     monkeypatch.setattr(timezone, "now", lambda: now)
     arguments = dict(service=studio.service, first_day=SPRING_SUNDAY, last_day=SPRING_SUNDAY + timedelta(days=6))
-    with django_assert_num_queries(6) as calendar:  # hours, bookings, time off, closures, rooms, rooms' bookings
+    with django_assert_num_queries(7) as calendar:  # weekly and dated hours, bookings, time off, closures, rooms, rooms' bookings
         selectors.free_slots(**arguments)
     query = {"service": studio.service.pk, "start": str(arguments["first_day"]), "end": str(arguments["last_day"])}
     with django_assert_num_queries(1 + len(calendar.captured_queries)):
