@@ -52,6 +52,14 @@ class Service(models.Model):
         default=False, help_text=_("Bookings wait as pending until staff approve them.")
     )
     position = models.PositiveSmallIntegerField(default=0, help_text=_("Order on the booking pages."))
+    rooms = models.ManyToManyField(
+        "clinic.Room",
+        blank=True,
+        related_name="services",
+        help_text=_(
+            "The rooms that suit it. A location where none of its rooms is listed lets it use any of them."
+        ),
+    )
 
     objects = ServiceQuerySet.as_manager()
     history = HistoricalRecords()
