@@ -48,7 +48,10 @@ def oracle(*, service, first_day, last_day, practitioner=None, ignore_appointmen
         location_id__in=locations, first_day__lte=last_day + MARGIN, last_day__gte=first_day - MARGIN,
     ).values_list("location_id", "first_day", "last_day"))
     if service.requires_room:
-        rooms = Room.objects.filter(location_id__in=locations, active=True).order_by("pk")
+        listed = Room.objects.filter(services=service)  # a listed room suits wherever it is; elsewhere any room
+        rooms = Room.objects.filter(location_id__in=locations, active=True).filter(
+            Q(pk__in=listed) | ~Q(location_id__in=listed.values("location_id"))
+        ).order_by("pk")
         found["rooms"] = list(rooms.values_list("id", "location_id"))
         found["room_appointments"] = sorted(booked.filter(
             Q(room__in=rooms), start__lt=busy_until, buffer_end__gt=busy_from,
@@ -74,12 +77,14 @@ def fetched(**kwargs) -> dict:
 def calendar(studio):
     """Two studios; someone inactive, someone who does not offer the
     service, an inactive room, cancelled and live bookings in and out of
-    the window, time off and closures near and far."""
+    the window, time off and closures near and far; at the second studio
+    the service lists one of its two rooms, a booking in the other."""
     other_studio = LocationFactory(name="Velachery studio", time_zone="Asia/Kolkata")
     closed_studio = LocationFactory(name="Closed studio", time_zone="Asia/Kolkata")
     closed_studio.active = False
     closed_studio.save()
-    RoomFactory(location=other_studio, name="Foot lounge")
+    studio.service.rooms.add(RoomFactory(location=other_studio, name="Foot lounge"))
+    unsuited = RoomFactory(location=other_studio, name="Massage room")
     RoomFactory(location=studio.location, name="Spare room").__class__.objects.filter(name="Spare room").update(
         active=False)
     travelling = studio.add_practitioner()
@@ -106,6 +111,7 @@ def calendar(studio):
     appointment(studio.other_practitioner, local(TUESDAY, 11), room=spare)
     appointment(not_offering, local(TUESDAY, 12), room=studio.room)
     appointment(travelling, local(TUESDAY + timedelta(days=9), 10))
+    appointment(travelling, local(TUESDAY, 10, 30), room=unsuited)
     appointment(studio.other_practitioner, local(TUESDAY, 17), status=AppointmentStatus.PENDING)
     TimeOffFactory(practitioner=studio.practitioner, start=local(TUESDAY, 14), end=local(TUESDAY, 16))
     TimeOffFactory(practitioner=travelling, start=local(MONDAY + timedelta(days=20), 9),
@@ -132,15 +138,21 @@ def held(hour: int, minute: int = 0) -> tuple[datetime, datetime]:
         {"ignore": True, "busy_between": held(10)},
         {"no_room": True},
         {"days": 30},
+        {"nothing_listed": True},
+        {"listed_here": True, "busy_between": held(10)},
     ],
     ids=["range", "named", "one-start", "one-start-named", "anyone-ranking-window", "ignoring-one", "no-room",
-         "a-month"],
+         "a-month", "no-room-listed", "a-room-listed-here"],
 )
 def test_the_rows_are_those_the_querysets_read(calendar, shape):
     studio = calendar["studio"]
     if shape.get("no_room"):
         studio.service.requires_room = False
         studio.service.save()
+    if shape.get("nothing_listed"):
+        studio.service.rooms.clear()
+    if shape.get("listed_here"):
+        studio.service.rooms.add(RoomFactory(location=studio.location, name="Quiet room"))
     first_day: date = TUESDAY - timedelta(days=1)
     kwargs = {
         "service": studio.service,
@@ -159,6 +171,9 @@ def test_the_calendar_has_something_to_compare(calendar):
     found = oracle(service=calendar["studio"].service, first_day=MONDAY, last_day=TUESDAY + timedelta(days=1))
     assert found["appointments"] and found["room_appointments"] and found["time_off"] and found["closures"]
     assert len({row[1] for row in found["hours"]}) == 2  # the closed studio's hours are left out
+    suited = {room_id for room_id, _ in found["rooms"]}
+    assert {"Room 1", "Foot lounge"} == set(Room.objects.filter(pk__in=suited).values_list("name", flat=True))
+    assert Appointment.objects.filter(room__name="Massage room").exists()  # and is left out
 
 
 def test_nobody_offering_costs_one_query(studio, django_assert_num_queries):
