@@ -98,9 +98,9 @@ def calendar(studio):
     client = ClientFactory()
     spare = Room.objects.get(name="Spare room")
 
-    def appointment(practitioner, start, *, room=None, status=AppointmentStatus.CONFIRMED):
+    def appointment(practitioner, start, *, room=None, status=AppointmentStatus.CONFIRMED, who=client):
         return Appointment.objects.create(
-            client=client, practitioner=practitioner, service=studio.service, location=studio.location, room=room,
+            client=who, practitioner=practitioner, service=studio.service, location=studio.location, room=room,
             start=start, end=start + timedelta(hours=1), buffer_end=start + timedelta(hours=1, minutes=15),
             price=1, source=Source.STAFF, status=status,
             cancelled_at=start if status == AppointmentStatus.CANCELLED else None,
@@ -111,7 +111,7 @@ def calendar(studio):
     appointment(studio.other_practitioner, local(TUESDAY, 11), room=spare)
     appointment(not_offering, local(TUESDAY, 12), room=studio.room)
     appointment(travelling, local(TUESDAY + timedelta(days=9), 10))
-    appointment(travelling, local(TUESDAY, 10, 30), room=unsuited)
+    appointment(travelling, local(TUESDAY, 10, 30), room=unsuited, who=ClientFactory())
     appointment(studio.other_practitioner, local(TUESDAY, 17), status=AppointmentStatus.PENDING)
     TimeOffFactory(practitioner=studio.practitioner, start=local(TUESDAY, 14), end=local(TUESDAY, 16))
     TimeOffFactory(practitioner=travelling, start=local(MONDAY + timedelta(days=20), 9),
