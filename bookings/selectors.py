@@ -85,7 +85,7 @@ class _CalendarSql:
         def column(model, name: str) -> str:
             return q(model._meta.get_field(name).column)
 
-        offers = Practitioner.services.through
+        offers, suits = Practitioner.services.through, Service.rooms.through
         self.ops = ops
         # Resolved once: these run for every row of the hot loop.
         self.read_instant = self._reader("convert_datetimefield_value")
@@ -128,10 +128,18 @@ class _CalendarSql:
             f" WHERE a.{column(Appointment, 'practitioner')} IN ({{practitioners}})"
             f" AND a.{column(Appointment, 'status')} IN ({{statuses}}) AND a.{a_start} < %s AND a.{a_held} > %s{{ignore}}"
         )
+        # Rooms r that suit the service: those it lists, or any where it lists none of the location's.
+        suitable = (
+            f" AND (EXISTS (SELECT 1 FROM {table(suits)} s WHERE s.{column(suits, 'service')} = %s"
+            f" AND s.{column(suits, 'room')} = r.{column(Room, 'id')})"
+            f" OR NOT EXISTS (SELECT 1 FROM {table(suits)} s JOIN {table(Room)} sr ON sr.{column(Room, 'id')}"
+            f" = s.{column(suits, 'room')} WHERE s.{column(suits, 'service')} = %s"
+            f" AND sr.{column(Room, 'location')} = r.{column(Room, 'location')}))"
+        )
         self.booked_rooms = (
             f"SELECT a.{column(Appointment, 'room')}, a.{a_start}, a.{a_held} FROM {table(Appointment)} a"
             f" JOIN {table(Room)} r ON r.{column(Room, 'id')} = a.{column(Appointment, 'room')}"
-            f" WHERE r.{column(Room, 'location')} IN ({{locations}}) AND r.{column(Room, 'active')} = %s"
+            f" WHERE r.{column(Room, 'location')} IN ({{locations}}) AND r.{column(Room, 'active')} = %s{suitable}"
             f" AND a.{column(Appointment, 'status')} IN ({{statuses}}) AND a.{a_start} < %s AND a.{a_held} > %s{{ignore}}"
         )
         self.booked_ignore = f" AND a.{column(Appointment, 'id')} <> %s"
@@ -161,9 +169,9 @@ class _CalendarSql:
             f" AND {column(Closure, 'first_day')} <= %s AND {column(Closure, 'last_day')} >= %s"
         )
         self.rooms = (
-            f"SELECT {column(Room, 'id')}, {column(Room, 'location')} FROM {table(Room)}"
-            f" WHERE {column(Room, 'location')} IN ({{locations}}) AND {column(Room, 'active')} = %s"
-            f" ORDER BY {column(Room, 'id')}"
+            f"SELECT r.{column(Room, 'id')}, r.{column(Room, 'location')} FROM {table(Room)} r"
+            f" WHERE r.{column(Room, 'location')} IN ({{locations}}) AND r.{column(Room, 'active')} = %s{suitable}"
+            f" ORDER BY r.{column(Room, 'id')}"
         )
 
     # Values in and out as the ORM passes them (SQLite keeps naive UTC text).
@@ -281,11 +289,12 @@ def fetch_calendar_rows(
             (location_id, sql.read_day(first), sql.read_day(last)) for location_id, first, last in cursor.fetchall()
         ]
         if service.requires_room:
-            cursor.execute(sql.rooms.format(locations=_marks(location_ids)), [*location_ids, True])
+            suitable = [*location_ids, True, service.pk, service.pk]
+            cursor.execute(sql.rooms.format(locations=_marks(location_ids)), suitable)
             rows.rooms = [tuple(row) for row in cursor.fetchall()]
             cursor.execute(
                 sql.booked_rooms.format(locations=_marks(location_ids), statuses=statuses, ignore=ignore),
-                [*location_ids, True, *BLOCKING_STATUSES, sql.instant(busy_until), sql.instant(busy_from), *ignored],
+                [*suitable, *BLOCKING_STATUSES, sql.instant(busy_until), sql.instant(busy_from), *ignored],
             )
             rows.room_appointments = [
                 (room_id, sql.read_instant(start), sql.read_instant(held_until))

@@ -138,7 +138,8 @@ def _choose(
 
 def _take_room(*, rooms: list[int], start: datetime, held_until: datetime, ignore_appointment_id: int | None) -> int:
     """Inside a transaction: lock one of ``rooms`` (free when the calendar
-    was read) and make sure it still is.
+    was read, and only rooms that suit the service: it never looks beyond
+    them) and make sure it still is.
 
     Rooms are shared by everyone at a location, so this locks a room, not
     the location: bookings with different practitioners go ahead side by

@@ -66,10 +66,19 @@ class LocationAdmin(admin.ModelAdmin):
 
 @admin.register(Room)
 class RoomAdmin(admin.ModelAdmin):
-    list_display = ["name", "location", "active"]
+    list_display = ["name", "location", "active", "service_list"]
     list_filter = ["location", "active"]
     search_fields = ["name", "location__name"]
     list_select_related = ["location"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("services")
+
+    @admin.display(description=_("listed by"))
+    def service_list(self, room: Room) -> str:
+        """The services that list this room (a service that lists none of
+        the location's rooms may use any of them)."""
+        return ", ".join(str(service) for service in room.services.all())
 
 
 @admin.register(Practitioner)

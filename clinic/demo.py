@@ -73,6 +73,9 @@ def load_demo() -> DemoLogins:
     )
     for room_name in ("Room 1", "Room 2", "Foot care lounge"):
         Room.objects.get_or_create(location=location, name=room_name)
+    lounge = Room.objects.get(location=location, name="Foot care lounge")
+    for service in Service.objects.filter(category=Service.Category.REFLEXOLOGY):
+        service.rooms.add(lounge)  # the reclining chairs are there; the other rooms suit everything else
 
     _staff_user(MANAGER_EMAIL, "Priya", roles.MANAGER)
     _staff_user(RECEPTIONIST_EMAIL, "Sathya", roles.RECEPTIONIST)

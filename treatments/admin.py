@@ -1,10 +1,12 @@
 from django import forms
 from django.contrib import admin
 from django.db import models
+from django.db.models import Q
 from django.utils.formats import number_format
 
 from bookings import policies
 from clinic.admin import HistoryAdmin
+from clinic.models import Room
 
 from .models import AcupressurePoint, HomeCareAssignment, HomeCareRoutine, HomeCareStep, Service, Technique
 
@@ -16,6 +18,19 @@ class ServiceAdmin(HistoryAdmin):
     list_filter = ["category", "active"]
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
+    filter_horizontal = ["rooms"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        """Rooms to pick from: those in use (an active room of an active
+        location), and any the service lists already, so that saving the
+        page never drops a room closed for a while."""
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if "rooms" in form.base_fields:
+            in_use = Q(active=True, location__active=True)
+            if obj is not None:
+                in_use |= Q(pk__in=obj.rooms.values("pk"))
+            form.base_fields["rooms"].queryset = Room.objects.filter(in_use).select_related("location")
+        return form
 
     @admin.display(description="price", ordering="price")
     def price_in_rupees(self, service: Service) -> str:

@@ -57,6 +57,14 @@ class Service(models.Model):
         help_text=_("Start times follow each other in the session's length plus its clean-up time, from the "
                     "start of each shift (10:00, 11:30, 13:00), instead of the clinic's grid."),
     )
+    rooms = models.ManyToManyField(
+        "clinic.Room",
+        blank=True,
+        related_name="services",
+        help_text=_(
+            "The rooms that suit it. A location where none of its rooms is listed lets it use any of them."
+        ),
+    )
 
     objects = ServiceQuerySet.as_manager()
     history = HistoricalRecords()

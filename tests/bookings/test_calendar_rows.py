@@ -57,7 +57,10 @@ def oracle(*, service, first_day, last_day, practitioner=None, ignore_appointmen
         location_id__in=locations, first_day__lte=last_day + MARGIN, last_day__gte=first_day - MARGIN,
     ).values_list("location_id", "first_day", "last_day"))
     if service.requires_room:
-        rooms = Room.objects.filter(location_id__in=locations, active=True).order_by("pk")
+        listed = Room.objects.filter(services=service)  # a listed room suits wherever it is; elsewhere any room
+        rooms = Room.objects.filter(location_id__in=locations, active=True).filter(
+            Q(pk__in=listed) | ~Q(location_id__in=listed.values("location_id"))
+        ).order_by("pk")
         found["rooms"] = list(rooms.values_list("id", "location_id"))
         found["room_appointments"] = sorted(booked.filter(
             Q(room__in=rooms), start__lt=busy_until, buffer_end__gt=busy_from,
@@ -84,12 +87,14 @@ def fetched(**kwargs) -> dict:
 def calendar(studio):
     """Two studios; someone inactive, someone who does not offer the
     service, an inactive room, cancelled and live bookings in and out of
-    the window, time off and closures near and far."""
+    the window, time off and closures near and far; at the second studio
+    the service lists one of its two rooms, a booking in the other."""
     other_studio = LocationFactory(name="Velachery studio", time_zone="Asia/Kolkata")
     closed_studio = LocationFactory(name="Closed studio", time_zone="Asia/Kolkata")
     closed_studio.active = False
     closed_studio.save()
-    RoomFactory(location=other_studio, name="Foot lounge")
+    studio.service.rooms.add(RoomFactory(location=other_studio, name="Foot lounge"))
+    unsuited = RoomFactory(location=other_studio, name="Massage room")
     RoomFactory(location=studio.location, name="Spare room").__class__.objects.filter(name="Spare room").update(
         active=False)
     travelling = studio.add_practitioner()
@@ -103,9 +108,9 @@ def calendar(studio):
     client = ClientFactory()
     spare = Room.objects.get(name="Spare room")
 
-    def appointment(practitioner, start, *, room=None, status=AppointmentStatus.CONFIRMED):
+    def appointment(practitioner, start, *, room=None, status=AppointmentStatus.CONFIRMED, who=client):
         return Appointment.objects.create(
-            client=client, practitioner=practitioner, service=studio.service, location=studio.location, room=room,
+            client=who, practitioner=practitioner, service=studio.service, location=studio.location, room=room,
             start=start, end=start + timedelta(hours=1), buffer_end=start + timedelta(hours=1, minutes=15),
             price=1, source=Source.STAFF, status=status,
             cancelled_at=start if status == AppointmentStatus.CANCELLED else None,
@@ -116,6 +121,7 @@ def calendar(studio):
     appointment(studio.other_practitioner, local(TUESDAY, 11), room=spare)
     appointment(not_offering, local(TUESDAY, 12), room=studio.room)
     appointment(travelling, local(TUESDAY + timedelta(days=9), 10))
+    appointment(travelling, local(TUESDAY, 10, 30), room=unsuited, who=ClientFactory())
     appointment(studio.other_practitioner, local(TUESDAY, 17), status=AppointmentStatus.PENDING)
     TimeOffFactory(practitioner=studio.practitioner, start=local(TUESDAY, 14), end=local(TUESDAY, 16))
     camper = studio.add_practitioner()  # hours on a date only, at the other studio
@@ -151,15 +157,21 @@ def held(hour: int, minute: int = 0) -> tuple[datetime, datetime]:
         {"ignore": True, "busy_between": held(10)},
         {"no_room": True},
         {"days": 30},
+        {"nothing_listed": True},
+        {"listed_here": True, "busy_between": held(10)},
     ],
     ids=["range", "named", "one-start", "one-start-named", "anyone-ranking-window", "ignoring-one", "no-room",
-         "a-month"],
+         "a-month", "no-room-listed", "a-room-listed-here"],
 )
 def test_the_rows_are_those_the_querysets_read(calendar, shape):
     studio = calendar["studio"]
     if shape.get("no_room"):
         studio.service.requires_room = False
         studio.service.save()
+    if shape.get("nothing_listed"):
+        studio.service.rooms.clear()
+    if shape.get("listed_here"):
+        studio.service.rooms.add(RoomFactory(location=studio.location, name="Quiet room"))
     first_day: date = TUESDAY - timedelta(days=1)
     kwargs = {
         "service": studio.service,
@@ -179,6 +191,9 @@ def test_the_calendar_has_something_to_compare(calendar):
     assert found["appointments"] and found["room_appointments"] and found["time_off"] and found["closures"]
     assert len(found["dated"]) == 2  # the camp, and the replaced Sunday before the range
     assert len({row[1] for row in found["hours"]}) == 2  # the closed studio's hours are left out
+    suited = {room_id for room_id, _ in found["rooms"]}
+    assert {"Room 1", "Foot lounge"} == set(Room.objects.filter(pk__in=suited).values_list("name", flat=True))
+    assert Appointment.objects.filter(room__name="Massage room").exists()  # and is left out
 
 
 def test_nobody_offering_costs_two_queries(studio, django_assert_num_queries):

@@ -3,14 +3,15 @@ from django.core.management import CommandError, call_command
 
 from clinic import roles
 from clinic.demo import DEMO_PASSWORD, MANAGER_EMAIL, load_demo
+from bookings.models import Appointment
 from clinic.models import Client, Location, Practitioner, Room, User
-from treatments.models import ServiceCategory
+from treatments.models import Service, ServiceCategory
 
 pytestmark = pytest.mark.django_db
 
 
 def counts():
-    return tuple(m.objects.count() for m in (Location, Room, Practitioner, Client, User))
+    return tuple(m.objects.count() for m in (Location, Room, Practitioner, Client, User, Service.rooms.through))
 
 
 def test_demo_has_a_studio_three_practitioners_and_clients():
@@ -22,6 +23,15 @@ def test_demo_has_a_studio_three_practitioners_and_clients():
     assert offered == set(ServiceCategory.values)
     assert all(p.user.groups.filter(name=roles.PRACTITIONER).exists() and p.user.is_staff for p in practitioners)
     assert Client.objects.count() >= 3
+
+
+def test_demo_reflexology_keeps_to_the_foot_care_lounge():
+    load_demo()
+    for service in Service.objects.all():
+        listed = [room.name for room in service.rooms.all()]
+        assert listed == (["Foot care lounge"] if service.category == ServiceCategory.REFLEXOLOGY else []), service
+    booked = Appointment.objects.filter(service__category=ServiceCategory.REFLEXOLOGY)
+    assert booked.exists() and set(booked.values_list("room__name", flat=True)) == {"Foot care lounge"}
 
 
 def test_demo_manager_can_sign_in():
