@@ -59,9 +59,12 @@ class WallClockField(forms.SplitDateTimeField):
 
 def _typed_on_clocks(form: forms.ModelForm, name: str, zone: ZoneInfo | None, help_text: str) -> None:
     """Make ``name`` a ``WallClockField`` showing the instance's value on
-    the clocks of ``zone``."""
+    the clocks of ``zone`` (nothing when it is read-only here)."""
+    if name not in form.fields:
+        return
     model_field = form.fields[name]
-    form.fields[name] = WallClockField(label=model_field.label, required=model_field.required, help_text=help_text)
+    form.fields[name] = WallClockField(label=model_field.label, required=model_field.required, help_text=help_text,
+                                       validators=model_field.validators)  # the panel's bounds on dates among them
     moment = getattr(form.instance, name)
     if zone is not None and moment is not None:
         form.initial[name] = timezone.make_naive(moment, zone)
@@ -157,6 +160,11 @@ class AppointmentForm(forms.ModelForm):
         return data
 
 
+@admin.display(description=_("at"), ordering="at")
+def _event_at(modeladmin, event: AppointmentEvent) -> str:
+    return event.appointment.local(event.at)
+
+
 class AppointmentEventInline(admin.TabularInline):
     model = AppointmentEvent
     extra = 0
@@ -164,12 +172,10 @@ class AppointmentEventInline(admin.TabularInline):
     fields = ["at_local", "action", "from_status", "to_status", "actor", "details"]
     readonly_fields = fields
 
+    at_local = _event_at
+
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("appointment__location", "actor")
-
-    @admin.display(description=_("at"))
-    def at_local(self, event: AppointmentEvent) -> str:
-        return event.appointment.local(event.at)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -341,6 +347,55 @@ class AppointmentAdmin(admin.ModelAdmin):
         return appointment.local(appointment.start)
 
 
+# -- schedules -----------------------------------------------------------------
+
+
+class TimeOffForm(forms.ModelForm):
+    """Time off typed on the practitioner's clocks: those of the locations
+    where they work, or the server's when they have no working hours yet.
+    A practitioner working in several zones is refused rather than guessed;
+    their time off is shown in the first zone, by name.
+
+    ``zones`` are the practitioner's when the page already knows them (their
+    own page); otherwise the form asks."""
+
+    MOMENTS = ("start", "end")
+
+    def __init__(self, *args, zones: list[ZoneInfo] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.zones = zones
+        known = self.zones is not None or self.instance.pk is not None
+        zone = _shown_zone(self._zones(self.instance.practitioner_id)) if known else None
+        if zone is None:
+            help_text = _("On the clocks of the practitioner's location, in its time zone.")
+        else:
+            help_text = _("On the clocks in %(zone)s.") % {"zone": zone.key}
+        for name in self.MOMENTS:
+            _typed_on_clocks(self, name, zone, help_text)
+
+    def _zones(self, practitioner_id: int | None) -> list[ZoneInfo]:
+        return self.zones if self.zones is not None else selectors.working_zones(practitioner_id)
+
+    def clean(self):
+        data = super().clean()
+        typed = [name for name in self.MOMENTS if data.get(name) is not None]
+        if self.instance.pk is not None:
+            for name in typed:
+                if name not in self.changed_data:
+                    data[name] = getattr(self.instance, name)
+            typed = [name for name in typed if name in self.changed_data]
+        if not typed:
+            return data
+        practitioner = data.get("practitioner") or (self.instance.practitioner if self.instance.practitioner_id else None)
+        zones = self._zones(practitioner.pk if practitioner else None)
+        for name in typed:
+            if len(zones) > 1:
+                self.add_error(name, _several_zones(practitioner, zones))
+            else:
+                _read(self, name, _shown_zone(zones))
+        return data
+
+
 class WorkingHoursInline(admin.TabularInline):
     model = WorkingHours
     extra = 0
@@ -348,10 +403,22 @@ class WorkingHoursInline(admin.TabularInline):
 
 class TimeOffInline(admin.TabularInline):
     model = TimeOff
+    form = TimeOffForm
     extra = 0
 
     def get_queryset(self, request):
         return policies.visible_time_off(request.user, super().get_queryset(request))
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        zones = selectors.working_zones(obj.pk if obj else None)
+
+        class OnTheirClocks(formset.form):
+            def __init__(self, *args, **inner):
+                super().__init__(*args, zones=zones, **inner)
+
+        formset.form = OnTheirClocks
+        return formset
 
 
 class ClosureInline(admin.TabularInline):
@@ -371,14 +438,30 @@ class WorkingHoursAdmin(admin.ModelAdmin):
 class TimeOffAdmin(admin.ModelAdmin):
     """The front desk keeps everyone's time off; a practitioner their own."""
 
-    list_display = ["practitioner", "start", "end", "reason"]
+    form = TimeOffForm
+    list_display = ["practitioner", "starts", "ends", "reason"]
     list_filter = ["practitioner"]
     search_fields = ["practitioner__display_name", "reason"]
     date_hierarchy = "start"
     list_select_related = ["practitioner"]
 
+    readonly_fields = ["starts", "ends"]
+
     def get_queryset(self, request):
-        return policies.visible_time_off(request.user, super().get_queryset(request))
+        return selectors.with_working_zone(policies.visible_time_off(request.user, super().get_queryset(request)))
+
+    def get_fields(self, request, obj=None):
+        if obj is not None and not self.has_change_permission(request, obj):
+            return ["practitioner", "starts", "ends", "reason"]
+        return ["practitioner", "start", "end", "reason"]
+
+    @admin.display(description=_("start"), ordering="start")
+    def starts(self, time_off: TimeOff) -> str:
+        return wall_clock(time_off.start, time_off.working_zone or timezone.get_default_timezone())
+
+    @admin.display(description=_("end"), ordering="end")
+    def ends(self, time_off: TimeOff) -> str:
+        return wall_clock(time_off.end, time_off.working_zone or timezone.get_default_timezone())
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "practitioner":
@@ -396,10 +479,15 @@ class ClosureAdmin(admin.ModelAdmin):
 
 @admin.register(AppointmentEvent)
 class AppointmentEventAdmin(admin.ModelAdmin):
-    list_display = ["at", "appointment", "action", "from_status", "to_status", "actor"]
+    list_display = ["at_local", "appointment", "action", "from_status", "to_status", "actor"]
     list_filter = ["action"]
     search_fields = ["appointment__client__full_name"]
-    list_select_related = ["appointment__client", "appointment__practitioner", "appointment__service", "actor"]
+    list_select_related = ["appointment__client", "appointment__practitioner", "appointment__service",
+                           "appointment__location", "actor"]
+    fields = ["appointment", "action", "at_local", "from_status", "to_status", "actor", "details"]
+    readonly_fields = fields
+
+    at_local = _event_at
 
     def get_queryset(self, request):
         return policies.visible_events(request.user, super().get_queryset(request))

@@ -177,7 +177,7 @@ def test_time_off_typed_in_the_panel_is_read_in_the_practitioner_s_zone(client, 
     assert f"12:30 {place.abbreviation}" in page
 
 
-def test_time_off_on_the_practitioner_s_page_is_in_their_zone(client, place, manager):
+def test_the_time_off_page_shows_the_practitioner_s_time_and_zone(client, place, manager):
     time_off = TimeOffFactory(practitioner=place.practitioner, start=place.at(10), end=place.at(12))
     client.force_login(manager)
     page = client.get(reverse("admin:bookings_timeoff_change", args=[time_off.pk])).content.decode()
@@ -208,3 +208,33 @@ def test_a_time_the_clocks_skip_is_refused(client, place, manager):
     assert response.status_code == 200
     assert "01:30 is not a time on the clocks in Europe/London that day" in response.content.decode()
     assert not TimeOff.objects.exists()
+
+
+def test_time_off_on_the_practitioner_s_page_is_in_their_zone(client, place, manager):
+    TimeOffFactory(practitioner=place.practitioner, start=place.at(10), end=place.at(12))
+    client.force_login(manager)
+    page = client.get(reverse("admin:clinic_practitioner_change", args=[place.practitioner.pk])).content.decode()
+    assert 'value="10:00:00"' in page
+    assert place.zone.key in page
+
+
+def test_a_view_only_time_off_page_shows_the_zone(client, place):
+    from django.contrib.auth.models import Permission
+
+    time_off = TimeOffFactory(practitioner=place.practitioner, start=place.at(10), end=place.at(12))
+    auditor = place.practitioner.user  # no role: may only look at their own time off
+    auditor.is_staff = True
+    auditor.save()
+    auditor.user_permissions.add(Permission.objects.get(codename="view_timeoff"))
+    client.force_login(auditor)
+    page = client.get(reverse("admin:bookings_timeoff_change", args=[time_off.pk])).content.decode()
+    assert 'name="start_1"' not in page
+    assert f"10:00 {place.abbreviation}" in page
+
+
+def test_the_event_list_shows_the_zone(client, place, manager):
+    place.book(10)
+    client.force_login(manager)
+    page = client.get(reverse("admin:bookings_appointmentevent_changelist")).content.decode()
+    assert f"08:00 {timezone.now().tzname()}" in page
+    assert "UTC" not in page
