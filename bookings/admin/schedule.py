@@ -137,14 +137,7 @@ class AppointmentForm(forms.ModelForm):
         if self.errors:
             return data
         if "start" in self.fields:
-            if self.instance.pk is not None:
-                _read(self, "start", self.instance.location.time_zone)
-            else:
-                zones = selectors.working_zones(data["practitioner"].pk)
-                if len(zones) > 1:
-                    self.add_error("start", _several_zones(data["practitioner"], zones))
-                else:
-                    _read(self, "start", _shown_zone(zones))
+            self._read_start(data)
             if self.errors:
                 return data
         try:
@@ -158,6 +151,21 @@ class AppointmentForm(forms.ModelForm):
         except BookingError as error:
             self.add_error(error.field if error.field in self.fields else None, error.message)
         return data
+
+    def _read_start(self, data: dict) -> None:
+        """Read the start on the clocks it was typed on; one left as it was
+        keeps its moment, even in the hour the clocks repeat."""
+        if self.instance.pk is not None:
+            if "start" in self.changed_data:
+                _read(self, "start", self.instance.location.time_zone)
+            else:
+                data["start"] = self.instance.start
+            return
+        zones = selectors.working_zones(data["practitioner"].pk)
+        if len(zones) > 1:
+            self.add_error("start", _several_zones(data["practitioner"], zones))
+        else:
+            _read(self, "start", _shown_zone(zones))
 
 
 @admin.display(description=_("at"), ordering="at")
@@ -386,7 +394,9 @@ class TimeOffForm(forms.ModelForm):
             typed = [name for name in typed if name in self.changed_data]
         if not typed:
             return data
-        practitioner = data.get("practitioner") or (self.instance.practitioner if self.instance.practitioner_id else None)
+        practitioner = data.get("practitioner")
+        if practitioner is None and self.instance.practitioner_id is not None:
+            practitioner = self.instance.practitioner  # their own page: the form leaves them out
         zones = self._zones(practitioner.pk if practitioner else None)
         for name in typed:
             if len(zones) > 1:
@@ -444,7 +454,6 @@ class TimeOffAdmin(admin.ModelAdmin):
     search_fields = ["practitioner__display_name", "reason"]
     date_hierarchy = "start"
     list_select_related = ["practitioner"]
-
     readonly_fields = ["starts", "ends"]
 
     def get_queryset(self, request):

@@ -238,3 +238,23 @@ def test_the_event_list_shows_the_zone(client, place, manager):
     page = client.get(reverse("admin:bookings_appointmentevent_changelist")).content.decode()
     assert f"08:00 {timezone.now().tzname()}" in page
     assert "UTC" not in page
+
+
+def test_time_off_of_a_practitioner_in_two_zones_is_not_guessed_but_stays_editable(client, place, manager):
+    other_zone = "Asia/Kolkata" if place.zone.key == "Europe/London" else "Europe/London"
+    give_hours(place.practitioner, LocationFactory(name="Elsewhere", time_zone=other_zone))
+    time_off = TimeOffFactory(practitioner=place.practitioner, start=place.at(10), end=place.at(12))
+    client.force_login(manager)
+    form = {"practitioner": place.practitioner.pk, "reason": "Course",
+            "start_0": place.day.isoformat(), "start_1": "14:00", "end_0": place.day.isoformat(), "end_1": "15:00"}
+    response = client.post(TIME_OFF_ADD, form)
+    assert response.status_code == 200
+    assert "Asha works in more than one time zone" in response.content.decode()
+    change = reverse("admin:bookings_timeoff_change", args=[time_off.pk])
+    shown = client.get(change).context["adminform"].form.initial
+    unchanged = {f"{name}_{part}": value for name in ("start", "end")
+                 for part, value in enumerate([shown[name].date().isoformat(), shown[name].strftime("%H:%M")])}
+    response = client.post(change, {**form, **unchanged})  # only the reason changes
+    assert response.status_code == 302, response.content.decode()[:3000]
+    time_off.refresh_from_db()
+    assert (time_off.start, time_off.end, time_off.reason) == (place.at(10), place.at(12), "Course")
