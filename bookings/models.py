@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bookings.availability import span_seconds
 from bookings.constraints import PostgresExclusionConstraint
+from clinic.clock import wall_clock
 
 
 class Weekday(models.IntegerChoices):
@@ -284,7 +285,11 @@ class Appointment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.service.name} for {self.client} with {self.practitioner} at {self.start:%Y-%m-%d %H:%M} UTC"
+        return f"{self.service.name} for {self.client} with {self.practitioner} at {self.local(self.start)}"
+
+    def local(self, moment) -> str:
+        """``moment`` on this appointment's location's clocks, with the zone."""
+        return wall_clock(moment, self.location.time_zone)
 
     @property
     def is_blocking(self) -> bool:
@@ -316,7 +321,7 @@ class AppointmentEvent(models.Model):
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.get_action_display()} at {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.get_action_display()} at {self.appointment.local(self.at)}"
 
 
 class IdempotencyKey(models.Model):

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from bookings.availability import (
@@ -462,3 +462,24 @@ def with_place(appointment: Appointment) -> Appointment:
     if appointment.room is not None:
         appointment.room.location = appointment.location
     return appointment
+
+
+# -- the staff panel's clocks ---------------------------------------------------
+
+
+def working_zones(practitioner_id: int | None) -> list[ZoneInfo]:
+    """The time zones of the open locations where the practitioner has
+    working hours, by name: the clocks their times are read on."""
+    if practitioner_id is None:
+        return []
+    return list(
+        Location.objects.filter(active=True, working_hours__practitioner_id=practitioner_id)
+        .order_by("time_zone").values_list("time_zone", flat=True).distinct()
+    )
+
+
+def with_working_zone(time_off: QuerySet[TimeOff]) -> QuerySet[TimeOff]:
+    """``time_off`` with ``working_zone``: the first of its practitioner's
+    ``working_zones`` (``None`` when they have none), to show it in."""
+    first = Location.objects.filter(active=True, working_hours__practitioner_id=OuterRef("practitioner_id"))
+    return time_off.annotate(working_zone=Subquery(first.order_by("time_zone").values("time_zone")[:1]))

@@ -3,33 +3,118 @@
 Every write goes through ``bookings.services`` and every "may they" through
 ``bookings.policies``: the forms check the input (asking the service what
 it would refuse, without writing), and saving calls the service once.
+
+The panel works on the location's clocks, whatever the server's zone: a
+time typed is read in the zone of the appointment's location (for a new
+one, of the practitioner's), and every date-time shown says its zone.
 """
+
+from contextlib import nullcontext
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.admin.widgets import AdminSplitDateTime
+from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bookings import policies, services
+from bookings import policies, selectors, services
 from bookings.errors import BookingError
 from bookings.models import Appointment, AppointmentEvent, Closure, DatedHours, Source, TimeOff, WorkingHours
 from bookings.policies import Act
 from clinic.admin import LocationAdmin, PractitionerAdmin
+from clinic.clock import read_wall_clock, wall_clock
 from clinic.models import Location, Practitioner
 
 BOOKING_FIELDS = ["client", "practitioner", "service", "start", "notes_for_practitioner"]
-RECORD_FIELDS = ["status", "location", "room", "end", "price", "source", "created_at", "cancellation_reason",
-                 "late_cancellation"]
+RECORD_FIELDS = ["status", "location", "room", "end", "price", "source", "created_at", "checked_in_at",
+                 "completed_at", "cancelled_at", "cancellation_reason", "late_cancellation"]
+# Read-only, these date-times are shown by the admin's ``<name>_local``, with the zone.
+MOMENTS = ["start", "end", "created_at", "checked_in_at", "completed_at", "cancelled_at"]
 
 
-def local_time(appointment: Appointment) -> str:
-    return timezone.localtime(appointment.start, appointment.location.time_zone).strftime("%a %d %b %Y, %H:%M")
+# -- reading and showing the location's clocks ---------------------------------
+
+
+class WallClockField(forms.SplitDateTimeField):
+    """A date and a time as typed, left naive: the form reads them on the
+    clocks of the zone it knows to be meant."""
+
+    widget = AdminSplitDateTime
+
+    def compress(self, data_list):
+        if not data_list:
+            return None
+        day, clock = data_list
+        if day in self.empty_values:
+            raise ValidationError(self.error_messages["invalid_date"], code="invalid_date")
+        if clock in self.empty_values:
+            raise ValidationError(self.error_messages["invalid_time"], code="invalid_time")
+        return datetime.combine(day, clock)
+
+
+def _typed_on_clocks(form: forms.ModelForm, name: str, zone: ZoneInfo | None, help_text: str) -> None:
+    """Make ``name`` a ``WallClockField`` showing the instance's value on
+    the clocks of ``zone`` (nothing when it is read-only here)."""
+    if name not in form.fields:
+        return
+    model_field = form.fields[name]
+    form.fields[name] = WallClockField(label=model_field.label, required=model_field.required, help_text=help_text,
+                                       validators=model_field.validators)  # the panel's bounds on dates among them
+    moment = getattr(form.instance, name)
+    if zone is not None and moment is not None:
+        form.initial[name] = timezone.make_naive(moment, zone)
+
+
+def _read(form: forms.ModelForm, name: str, zone: ZoneInfo) -> None:
+    """Replace the typed reading of ``name`` by the moment it means in
+    ``zone``, or say on the field why it means none."""
+    reading = form.cleaned_data[name]
+    try:
+        form.cleaned_data[name] = read_wall_clock(reading, zone)
+    except ValueError:
+        form.add_error(name, _("%(time)s is not a time on the clocks in %(zone)s that day: they skip it or show it "
+                               "twice when summer time begins or ends.") % {"time": f"{reading:%H:%M}", "zone": zone})
+
+
+def _shown_zone(zones: list[ZoneInfo]) -> ZoneInfo:
+    """The zone a practitioner's times are shown in: that of the locations
+    where they work (the first by name when there are several), or the
+    server's when they have no working hours."""
+    return zones[0] if zones else timezone.get_default_timezone()
+
+
+def _several_zones(practitioner: Practitioner, zones: list[ZoneInfo]) -> str:
+    return _("%(practitioner)s works in more than one time zone (%(zones)s); the panel cannot tell which one this "
+             "time is in.") % {"practitioner": practitioner, "zones": ", ".join(zone.key for zone in zones)}
+
+
+def _on_location_clocks(name: str):
+    """A read-only field of an appointment showing the date-time ``name``
+    on its location's clocks, with the zone."""
+
+    def show(modeladmin, appointment: Appointment) -> str | None:
+        moment = getattr(appointment, name)
+        return None if moment is None else appointment.local(moment)
+
+    show.__name__ = f"{name}_local"
+    return admin.display(description=Appointment._meta.get_field(name).verbose_name)(show)
+
+
+# -- appointments --------------------------------------------------------------
 
 
 class AppointmentForm(forms.ModelForm):
     """Checks a booking or a move with the booking service, writing
-    nothing; the admin's ``save_form`` then books or moves through it."""
+    nothing; the admin's ``save_form`` then books or moves through it.
+
+    The start is typed on the clocks of the appointment's location; for a
+    new appointment, of the locations where the practitioner works. A
+    practitioner working in several zones is refused rather than guessed."""
 
     class Meta:
         model = Appointment
@@ -38,11 +123,23 @@ class AppointmentForm(forms.ModelForm):
     def __init__(self, *args, actor=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.actor = actor
+        if "start" not in self.fields:
+            return
+        if self.instance.pk is None:
+            _typed_on_clocks(self, "start", None, _("On the clocks of the practitioner's location, in its time zone."))
+        else:
+            location = self.instance.location
+            _typed_on_clocks(self, "start", location.time_zone, _("On the clocks of %(location)s (%(zone)s).") % {
+                "location": location, "zone": location.time_zone.key})
 
     def clean(self):
         data = super().clean()
         if self.errors:
             return data
+        if "start" in self.fields:
+            self._read_start(data)
+            if self.errors:
+                return data
         try:
             if self.instance.pk is None:
                 services.check_booking(
@@ -55,13 +152,38 @@ class AppointmentForm(forms.ModelForm):
             self.add_error(error.field if error.field in self.fields else None, error.message)
         return data
 
+    def _read_start(self, data: dict) -> None:
+        """Read the start on the clocks it was typed on; one left as it was
+        keeps its moment, even in the hour the clocks repeat."""
+        if self.instance.pk is not None:
+            if "start" in self.changed_data:
+                _read(self, "start", self.instance.location.time_zone)
+            else:
+                data["start"] = self.instance.start
+            return
+        zones = selectors.working_zones(data["practitioner"].pk)
+        if len(zones) > 1:
+            self.add_error("start", _several_zones(data["practitioner"], zones))
+        else:
+            _read(self, "start", _shown_zone(zones))
+
+
+@admin.display(description=_("at"), ordering="at")
+def _event_at(modeladmin, event: AppointmentEvent) -> str:
+    return event.appointment.local(event.at)
+
 
 class AppointmentEventInline(admin.TabularInline):
     model = AppointmentEvent
     extra = 0
     can_delete = False
-    fields = ["at", "action", "from_status", "to_status", "actor", "details"]
+    fields = ["at_local", "action", "from_status", "to_status", "actor", "details"]
     readonly_fields = fields
+
+    at_local = _event_at
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("appointment__location", "actor")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -81,8 +203,10 @@ def _life_cycle_action(act: Act, service, description: str):
                 service(appointment=appointment, actor=request.user)
                 done += 1
             except BookingError as error:
-                modeladmin.message_user(request, f"{local_time(appointment)} {appointment.client}: {error.message}",
-                                        messages.ERROR)
+                modeladmin.message_user(
+                    request, f"{appointment.local(appointment.start)} {appointment.client}: {error.message}",
+                    messages.ERROR,
+                )
         if done:
             modeladmin.message_user(request, _("%(count)d appointment(s) updated.") % {"count": done})
 
@@ -121,6 +245,12 @@ class AppointmentAdmin(admin.ModelAdmin):
     has_complete_permission = _permission_check(Act.COMPLETE)
     has_no_show_permission = _permission_check(Act.NO_SHOW)
     has_cancel_permission = _permission_check(Act.CANCEL)
+    start_local = _on_location_clocks("start")
+    end_local = _on_location_clocks("end")
+    created_at_local = _on_location_clocks("created_at")
+    checked_in_at_local = _on_location_clocks("checked_in_at")
+    completed_at_local = _on_location_clocks("completed_at")
+    cancelled_at_local = _on_location_clocks("cancelled_at")
 
     def get_queryset(self, request):
         return policies.visible_appointments(request.user, super().get_queryset(request))
@@ -144,16 +274,27 @@ class AppointmentAdmin(admin.ModelAdmin):
             if act in acts
         ]
 
-    def get_fields(self, request, obj=None):
-        return BOOKING_FIELDS if obj is None else [*BOOKING_FIELDS, *RECORD_FIELDS]
-
-    def get_readonly_fields(self, request, obj=None):
+    def _read_only(self, request, obj: Appointment | None) -> list[str]:
         if obj is None:
             return []
         if not super().has_change_permission(request, obj):
             return [*BOOKING_FIELDS, *RECORD_FIELDS]
         editable = self._editable(request, obj)
         return [name for name in [*BOOKING_FIELDS, *RECORD_FIELDS] if name not in editable]
+
+    @staticmethod
+    def _shown(name: str) -> str:
+        """The read-only field that shows ``name``: a date-time with its zone."""
+        return f"{name}_local" if name in MOMENTS else name
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return BOOKING_FIELDS
+        read_only = self._read_only(request, obj)
+        return [self._shown(name) if name in read_only else name for name in [*BOOKING_FIELDS, *RECORD_FIELDS]]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [self._shown(name) for name in self._read_only(request, obj)]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
@@ -192,22 +333,77 @@ class AppointmentAdmin(admin.ModelAdmin):
             self.save_formset(request, form, formset, change=change)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except BookingError:
-            # The slot was taken between the form's check and the booking's
-            # own, under its lock. Shown again, the form's check now sees
-            # what was taken and says so on its field.
-            pass
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except BookingError as error:
-            self.message_user(request, error.message, messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
+        # The page's own clock (the date widgets' "Now", the note on how far
+        # the browser is from the panel's time) is the location's.
+        appointment = self.get_object(request, unquote(object_id)) if object_id else None
+        with timezone.override(appointment.location.time_zone) if appointment else nullcontext():
+            try:
+                return super().changeform_view(request, object_id, form_url, extra_context)
+            except BookingError:
+                # The slot was taken between the form's check and the booking's
+                # own, under its lock. Shown again, the form's check now sees
+                # what was taken and says so on its field.
+                pass
+            try:
+                return super().changeform_view(request, object_id, form_url, extra_context)
+            except BookingError as error:
+                self.message_user(request, error.message, messages.ERROR)
+                return HttpResponseRedirect(request.get_full_path())
 
     @admin.display(description=_("when (local time)"), ordering="start")
     def when(self, appointment: Appointment) -> str:
-        return local_time(appointment)
+        return appointment.local(appointment.start)
+
+
+# -- schedules -----------------------------------------------------------------
+
+
+class TimeOffForm(forms.ModelForm):
+    """Time off typed on the practitioner's clocks: those of the locations
+    where they work, or the server's when they have no working hours yet.
+    A practitioner working in several zones is refused rather than guessed;
+    their time off is shown in the first zone, by name.
+
+    ``zones`` are the practitioner's when the page already knows them (their
+    own page); otherwise the form asks."""
+
+    MOMENTS = ("start", "end")
+
+    def __init__(self, *args, zones: list[ZoneInfo] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.zones = zones
+        known = self.zones is not None or self.instance.pk is not None
+        zone = _shown_zone(self._zones(self.instance.practitioner_id)) if known else None
+        if zone is None:
+            help_text = _("On the clocks of the practitioner's location, in its time zone.")
+        else:
+            help_text = _("On the clocks in %(zone)s.") % {"zone": zone.key}
+        for name in self.MOMENTS:
+            _typed_on_clocks(self, name, zone, help_text)
+
+    def _zones(self, practitioner_id: int | None) -> list[ZoneInfo]:
+        return self.zones if self.zones is not None else selectors.working_zones(practitioner_id)
+
+    def clean(self):
+        data = super().clean()
+        typed = [name for name in self.MOMENTS if data.get(name) is not None]
+        if self.instance.pk is not None:
+            for name in typed:
+                if name not in self.changed_data:
+                    data[name] = getattr(self.instance, name)
+            typed = [name for name in typed if name in self.changed_data]
+        if not typed:
+            return data
+        practitioner = data.get("practitioner")
+        if practitioner is None and self.instance.practitioner_id is not None:
+            practitioner = self.instance.practitioner  # their own page: the form leaves them out
+        zones = self._zones(practitioner.pk if practitioner else None)
+        for name in typed:
+            if len(zones) > 1:
+                self.add_error(name, _several_zones(practitioner, zones))
+            else:
+                _read(self, name, _shown_zone(zones))
+        return data
 
 
 class WorkingHoursInline(admin.TabularInline):
@@ -223,10 +419,22 @@ class DatedHoursInline(admin.TabularInline):
 
 class TimeOffInline(admin.TabularInline):
     model = TimeOff
+    form = TimeOffForm
     extra = 0
 
     def get_queryset(self, request):
         return policies.visible_time_off(request.user, super().get_queryset(request))
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        zones = selectors.working_zones(obj.pk if obj else None)
+
+        class OnTheirClocks(formset.form):
+            def __init__(self, *args, **inner):
+                super().__init__(*args, zones=zones, **inner)
+
+        formset.form = OnTheirClocks
+        return formset
 
 
 class ClosureInline(admin.TabularInline):
@@ -257,14 +465,29 @@ class DatedHoursAdmin(admin.ModelAdmin):
 class TimeOffAdmin(admin.ModelAdmin):
     """The front desk keeps everyone's time off; a practitioner their own."""
 
-    list_display = ["practitioner", "start", "end", "reason"]
+    form = TimeOffForm
+    list_display = ["practitioner", "starts", "ends", "reason"]
     list_filter = ["practitioner"]
     search_fields = ["practitioner__display_name", "reason"]
     date_hierarchy = "start"
     list_select_related = ["practitioner"]
+    readonly_fields = ["starts", "ends"]
 
     def get_queryset(self, request):
-        return policies.visible_time_off(request.user, super().get_queryset(request))
+        return selectors.with_working_zone(policies.visible_time_off(request.user, super().get_queryset(request)))
+
+    def get_fields(self, request, obj=None):
+        if obj is not None and not self.has_change_permission(request, obj):
+            return ["practitioner", "starts", "ends", "reason"]
+        return ["practitioner", "start", "end", "reason"]
+
+    @admin.display(description=_("start"), ordering="start")
+    def starts(self, time_off: TimeOff) -> str:
+        return wall_clock(time_off.start, time_off.working_zone or timezone.get_default_timezone())
+
+    @admin.display(description=_("end"), ordering="end")
+    def ends(self, time_off: TimeOff) -> str:
+        return wall_clock(time_off.end, time_off.working_zone or timezone.get_default_timezone())
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "practitioner":
@@ -282,10 +505,15 @@ class ClosureAdmin(admin.ModelAdmin):
 
 @admin.register(AppointmentEvent)
 class AppointmentEventAdmin(admin.ModelAdmin):
-    list_display = ["at", "appointment", "action", "from_status", "to_status", "actor"]
+    list_display = ["at_local", "appointment", "action", "from_status", "to_status", "actor"]
     list_filter = ["action"]
     search_fields = ["appointment__client__full_name"]
-    list_select_related = ["appointment__client", "appointment__practitioner", "appointment__service", "actor"]
+    list_select_related = ["appointment__client", "appointment__practitioner", "appointment__service",
+                           "appointment__location", "actor"]
+    fields = ["appointment", "action", "at_local", "from_status", "to_status", "actor", "details"]
+    readonly_fields = fields
+
+    at_local = _event_at
 
     def get_queryset(self, request):
         return policies.visible_events(request.user, super().get_queryset(request))
