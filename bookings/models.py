@@ -92,8 +92,8 @@ class DatedHours(models.Model):
 
     class Meta:
         ordering = ["-day", "starts_at"]
-        verbose_name = _("hours on a date")
-        verbose_name_plural = _("hours on a date")
+        verbose_name = _("day with its own hours")
+        verbose_name_plural = _("days with their own hours")
         constraints = [
             models.CheckConstraint(
                 condition=~Q(starts_at=F("ends_at")),

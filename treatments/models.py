@@ -55,7 +55,8 @@ class Service(models.Model):
     back_to_back = models.BooleanField(
         default=False,
         help_text=_("Start times follow each other in the session's length plus its clean-up time, from the "
-                    "start of each shift (10:00, 11:30, 13:00), instead of the clinic's grid."),
+                    "start of each shift (60 minutes with 15 of clean-up: 10:00, 11:15, 12:30), instead of the "
+                    "clinic's grid."),
     )
     rooms = models.ManyToManyField(
         "clinic.Room",

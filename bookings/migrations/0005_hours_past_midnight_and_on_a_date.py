@@ -23,8 +23,8 @@ class Migration(migrations.Migration):
                 ('reason', models.CharField(max_length=200)),
             ],
             options={
-                'verbose_name': 'hours on a date',
-                'verbose_name_plural': 'hours on a date',
+                'verbose_name': 'day with its own hours',
+                'verbose_name_plural': 'days with their own hours',
                 'ordering': ['-day', 'starts_at'],
             },
         ),

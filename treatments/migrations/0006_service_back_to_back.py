@@ -14,12 +14,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='historicalservice',
             name='back_to_back',
-            field=models.BooleanField(default=False, help_text="Start times follow each other in the session's length plus its clean-up time, from the start of each shift (10:00, 11:30, 13:00), instead of the clinic's grid."),
+            field=models.BooleanField(default=False, help_text="Start times follow each other in the session's length plus its clean-up time, from the start of each shift (60 minutes with 15 of clean-up: 10:00, 11:15, 12:30), instead of the clinic's grid."),
         ),
         migrations.AddField(
             model_name='service',
             name='back_to_back',
-            field=models.BooleanField(default=False, help_text="Start times follow each other in the session's length plus its clean-up time, from the start of each shift (10:00, 11:30, 13:00), instead of the clinic's grid."),
+            field=models.BooleanField(default=False, help_text="Start times follow each other in the session's length plus its clean-up time, from the start of each shift (60 minutes with 15 of clean-up: 10:00, 11:15, 12:30), instead of the clinic's grid."),
         ),
         migrations.AddConstraint(
             model_name='service',
