@@ -32,7 +32,7 @@ People:
 from __future__ import annotations
 
 import enum
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.contrib.auth.models import Group
 from django.db.models import Q, QuerySet
@@ -41,11 +41,11 @@ from django.utils.translation import gettext_lazy as _
 
 from bookings.errors import BookingError
 from bookings.models import Appointment, AppointmentEvent, TimeOff
-from treatments.models import HomeCareAssignment
 from clinic import roles
 from clinic.models import Client, Practitioner, User
 from clinic.roles import is_front_desk
 from clinic.selectors import client_of, practitioner_of
+from treatments.models import HomeCareAssignment
 
 
 class Act(enum.StrEnum):
@@ -107,9 +107,8 @@ def visible_events(user, queryset: QuerySet[AppointmentEvent]) -> QuerySet[Appoi
 # -- doing --------------------------------------------------------------------
 
 
-def acts_on(user, appointment: Appointment, now: datetime | None = None) -> frozenset[Act]:
-    """Everything ``user`` may do to ``appointment`` at ``now`` (empty: not
-    even see it)."""
+def _acts_by_role(user, appointment: Appointment) -> frozenset[Act]:
+    """What ``user``'s relation to ``appointment`` allows, whatever the time."""
     if not getattr(user, "is_authenticated", False):
         return frozenset()
     if is_front_desk(user):
@@ -120,7 +119,14 @@ def acts_on(user, appointment: Appointment, now: datetime | None = None) -> froz
         acts |= PRACTITIONER_ACTS
     if client is not None and appointment.client_id == client.pk:
         acts |= CLIENT_ACTS
-    if appointment.start <= (now or timezone.now()):
+    return acts
+
+
+def acts_on(user, appointment: Appointment, now: datetime | None = None) -> frozenset[Act]:
+    """Everything ``user`` may do to ``appointment`` at ``now`` (empty: not
+    even see it)."""
+    acts = _acts_by_role(user, appointment)
+    if acts and not is_front_desk(user) and appointment.start <= (now or timezone.now()):
         acts -= BEFORE_START_ACTS
     return acts
 
@@ -135,7 +141,7 @@ def require(user, act: Act, appointment: Appointment, now: datetime | None = Non
     404 to them, decided by ``visible_appointments``."""
     if may(user, act, appointment, now):
         return
-    if act in BEFORE_START_ACTS and act in acts_on(user, appointment, appointment.start - timedelta(seconds=1)):
+    if act in BEFORE_START_ACTS and act in _acts_by_role(user, appointment):
         raise BookingError("permission_denied", action=_("%(act)s once it has started; the front desk can")
                            % {"act": act.label})
     raise BookingError("permission_denied", action=act.label)

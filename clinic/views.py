@@ -35,8 +35,7 @@ class PanelPage:
     def get_context_data(self, **kwargs):
         from django.contrib import admin
 
-        return {**super().get_context_data(**kwargs), "site_header": admin.site.site_header,
-                "site_title": admin.site.site_title, "has_permission": False}
+        return {**super().get_context_data(**kwargs), **admin.site.each_context(self.request)}
 
 
 class PasswordResetView(PanelPage, auth_views.PasswordResetView):
