@@ -244,26 +244,34 @@ def _wall_instant(day: date, seconds: int, tz: ZoneInfo) -> datetime:
     return local_instant(day + timedelta(days=days), time(seconds // 3600, seconds // 60 % 60, seconds % 60), tz)
 
 
-def _offset_changes(start: datetime, end: datetime, tz: ZoneInfo) -> list[datetime]:
-    """The instants in ``(start, end]`` where ``tz``'s offset changes, found
-    by bisection over whole seconds. A span is shorter than two days, so a
-    change and its undoing never both fall inside one."""
+def offset_changes(start: datetime, end: datetime, tz: ZoneInfo) -> list[datetime]:
+    """The instants in ``(start, end]`` where ``tz``'s offset changes, in
+    order. The range is looked at a day at a time and a day whose two ends
+    disagree is bisected over whole seconds: no zone changes its offset and
+    changes it back within one day, though some (Morocco's around Ramadan)
+    do within a month."""
 
     def offset(second: int) -> timedelta | None:
         return datetime.fromtimestamp(second, tz).utcoffset()
 
-    low, high = math.ceil(start.timestamp()), math.floor(end.timestamp())
+    first, last = math.ceil(start.timestamp()), math.floor(end.timestamp())
     changes = []
-    while low < high and offset(low) != offset(high):
-        before, after = low, high  # the first change is in (before, after]
-        while after - before > 1:
-            middle = (before + after) // 2
-            if offset(middle) == offset(before):
-                before = middle
-            else:
-                after = middle
-        changes.append(datetime.fromtimestamp(after, UTC))
-        low = after
+    low, low_offset = first, offset(first)
+    while low < last:
+        high = min(low + DAY, last)
+        high_offset = offset(high)
+        before = low  # a change within (before, high] makes the two ends differ
+        while low_offset != high_offset:
+            after = high  # the first change is in (before, after]
+            while after - before > 1:
+                middle = (before + after) // 2
+                if offset(middle) == low_offset:
+                    before = middle
+                else:
+                    after = middle
+            changes.append(datetime.fromtimestamp(after, UTC))
+            before, low_offset = after, offset(after)
+        low = high
     return changes
 
 
@@ -523,7 +531,7 @@ class Engine:
                     # changes finds its own first grid point on the wall clock.
                     key = (start, end, tz)
                     if key not in changes:
-                        changes[key] = _offset_changes(start, end, tz)
+                        changes[key] = offset_changes(start, end, tz)
                     bounds = [start, *changes[key], end]
                     for stretch_start, stretch_end in zip(bounds, bounds[1:]):
                         first = stretch_start + _lead(stretch_start.astimezone(tz).time(), grid)

@@ -6,7 +6,7 @@ nothing beyond the query's lookups and the calendar."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,7 +15,8 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIClient
 
 from bookings import selectors
-from bookings.api import local_iso, slots_json
+from bookings.api import local_iso, local_texts, slots_json
+from bookings.availability import offset_changes
 from bookings.models import WorkingHours
 from clinic.models import Location
 from tests.clinic.factories import LocationFactory, PractitionerFactory
@@ -125,3 +126,50 @@ def test_the_zones_cost_no_query(studio, london, monkeypatch, django_assert_num_
         assert APIClient().get("/api/v1/availability/", query).json()["slots"]
     with django_assert_num_queries(2 + len(calendar.captured_queries)):
         assert APIClient().get("/api/v1/availability/", {**query, "practitioner": studio.practitioner.pk}).json()["slots"]
+
+
+# Around each zone's 2026 changes: whole hours (London, New York), half an
+# hour (Lord Howe), 45-minute offsets (Chatham, Kathmandu), none (Kolkata),
+# and Morocco's change before Ramadan and its undoing five weeks later.
+ZONE_RANGES = [
+    ("Europe/London", datetime(2026, 3, 27, tzinfo=UTC), datetime(2026, 4, 2, tzinfo=UTC)),
+    ("America/New_York", datetime(2026, 10, 30, tzinfo=UTC), datetime(2026, 11, 3, tzinfo=UTC)),
+    ("Australia/Lord_Howe", datetime(2026, 10, 2, tzinfo=UTC), datetime(2026, 10, 5, tzinfo=UTC)),
+    ("Pacific/Chatham", datetime(2026, 4, 3, tzinfo=UTC), datetime(2026, 4, 6, tzinfo=UTC)),
+    ("Asia/Kathmandu", datetime(2026, 12, 6, tzinfo=UTC), datetime(2026, 12, 9, tzinfo=UTC)),
+    ("Asia/Kolkata", datetime(2026, 12, 6, tzinfo=UTC), datetime(2026, 12, 9, tzinfo=UTC)),
+    ("Africa/Casablanca", datetime(2026, 2, 1, tzinfo=UTC), datetime(2026, 3, 31, tzinfo=UTC)),
+]
+
+
+@pytest.mark.parametrize(("name", "first", "last"), ZONE_RANGES, ids=[name for name, _, _ in ZONE_RANGES])
+def test_each_instant_reads_as_local_iso_writes_it(name, first, last):
+    """``local_texts`` writes an instant as ``local_iso`` does, on both
+    sides of every change of offset, whatever the order and repeats of the
+    instants it is given; odd seconds and microseconds are kept."""
+    zone = ZoneInfo(name)
+    instants = []
+    moment = first
+    while moment < last:
+        instants.append(moment)
+        moment += timedelta(minutes=7, seconds=13, microseconds=250)
+    given = instants[::-1] + instants[::3]
+    texts = local_texts(given, zone)
+    assert texts == {instant: local_iso(instant, zone) for instant in instants}
+    offsets = [texts[instant][-6:] for instant in instants]
+    moves = sum(earlier != later for earlier, later in zip(offsets, offsets[1:]))
+    assert moves == len(offset_changes(first, last, zone))
+
+
+def test_offset_changes_are_found_over_a_month_and_more():
+    """A range is looked at a day at a time: Morocco's offset changes before
+    Ramadan and back after it, and the ends of the range alone agree."""
+    zone = ZoneInfo("Africa/Casablanca")
+    first, last = datetime(2026, 2, 1, tzinfo=UTC), datetime(2026, 3, 31, tzinfo=UTC)
+    assert first.astimezone(zone).utcoffset() == last.astimezone(zone).utcoffset()
+    changes = offset_changes(first, last, zone)
+    assert len(changes) == 2
+    for change in changes:
+        before, after = change - timedelta(seconds=1), change
+        assert before.astimezone(zone).utcoffset() != after.astimezone(zone).utcoffset()
+    assert offset_changes(first, first, zone) == []
