@@ -32,7 +32,7 @@ from bookings.errors import BookingError
 from bookings.models import Appointment, AppointmentStatus, Source
 from clinic.models import Client, Practitioner
 from clinic.rest import EncodedJSON, SafeDateField, SafeDateTimeField, StrictSerializer, error_responses
-from treatments.models import Service
+from treatments.models.catalogue import Service
 
 MAX_AVAILABILITY_DAYS = 31
 

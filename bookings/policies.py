@@ -45,7 +45,7 @@ from clinic import roles
 from clinic.models import Client, Practitioner, User
 from clinic.roles import is_front_desk
 from clinic.selectors import client_of, practitioner_of
-from treatments.models import HomeCareAssignment
+from treatments.models.catalogue import HomeCareAssignment
 
 
 class Act(enum.StrEnum):

@@ -28,7 +28,7 @@ from bookings.availability import (
 )
 from bookings.models import BLOCKING_STATUSES, Appointment, Closure, DatedHours, TimeOff, WorkingHours
 from clinic.models import Location, Practitioner, Room
-from treatments.models import Service
+from treatments.models.catalogue import Service
 
 # Wider than any UTC offset, so every local day of the range is covered.
 _MARGIN = timedelta(days=1)

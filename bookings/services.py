@@ -34,7 +34,7 @@ from bookings.policies import Act
 from bookings.selectors import booking_rules, engine_around
 from clinic.locking import lock_first_available, lock_ids, lock_row, lock_rows, lock_wait_as_busy
 from clinic.models import Client, Practitioner, Room
-from treatments.models import Service
+from treatments.models.catalogue import Service
 
 Status = AppointmentStatus
 Action = AppointmentEvent.Action

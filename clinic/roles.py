@@ -17,6 +17,27 @@ FULL = ("view", "add", "change", "delete")
 
 CATALOGUE = ("service", "technique", "acupressurepoint", "homecareroutine", "homecarestep")
 SCHEDULE = ("workinghours", "datedhours", "timeoff", "closure")
+# The clinical records. Which rows and fields a role reaches is
+# ``treatments.policies``: a practitioner writes only their own notes and
+# reads only the records of clients booked with them; a receptionist sees
+# that a note exists, never what it says.
+RECORDS_PRACTITIONER = {
+    "treatments.intake": ("view", "add"),
+    "treatments.contraindicationrule": VIEW,
+    "treatments.clearance": ("view", "add"),
+    "treatments.sessionnote": EDIT,
+    "treatments.notetechnique": FULL,
+    "treatments.notepoint": FULL,
+    "treatments.amendment": ("view", "add"),
+}
+RECORDS_MANAGER = {
+    **RECORDS_PRACTITIONER,
+    "treatments.contraindicationrule": FULL,
+    "treatments.clearance": EDIT,
+    "treatments.recordaccess": VIEW,
+    "treatments.recordsignature": VIEW,
+    "treatments.correctionrequest": EDIT,
+}
 
 ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     RECEPTIONIST: {
@@ -47,6 +68,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "bookings.datedhours": VIEW,
         "bookings.timeoff": FULL,
         "bookings.closure": VIEW,
+        **RECORDS_PRACTITIONER,
     },
     MANAGER: {
         "clinic.user": EDIT,
@@ -59,6 +81,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "bookings.appointment": EDIT,
         "bookings.appointmentevent": VIEW,
         **{f"bookings.{model}": FULL for model in SCHEDULE},
+        **RECORDS_MANAGER,
     },
 }
 

@@ -46,7 +46,10 @@ def test_the_project_keeps_its_contracts():
         ("bookings/services.py", "from bookings import api", "Inside each app"),
         ("bookings/availability.py", "from django.db import models", "The availability engine is pure"),
         ("bookings/services.py", "from treatments import api", "The catalogue sits below the booking core"),
-        ("treatments/api.py", "from clinic import urls", "The apps never import the project wiring"),
+        ("treatments/api/catalogue.py", "from clinic import urls", "The apps never import the project wiring"),
+        ("bookings/services.py", "from treatments.models import records", "The booking core never imports the clinical records"),
+        ("bookings/policies.py", "from treatments import policies", "The booking core never imports the clinical records"),
+        ("treatments/models/records.py", "from bookings import models", "Treatment models never import the booking core"),
     ],
 )
 def test_a_back_arrow_breaks_the_build(tree, module, back_arrow, contract):

@@ -8,7 +8,7 @@ from bookings import policies
 from clinic.admin import HistoryAdmin
 from clinic.models import Room
 
-from .models import AcupressurePoint, HomeCareAssignment, HomeCareRoutine, HomeCareStep, Service, Technique
+from treatments.models import AcupressurePoint, HomeCareAssignment, HomeCareRoutine, HomeCareStep, Service, Technique
 
 
 @admin.register(Service)

@@ -1,4 +1,4 @@
-"""What the clinic offers and the knowledge its therapists draw on."""
+"""The catalogue: what the clinic offers and the knowledge its therapists draw on."""
 
 from __future__ import annotations
 
@@ -143,7 +143,11 @@ class BodyRegion(models.TextChoices):
     SHOULDER = "shoulder", _("Shoulder")
     UPPER_BACK = "upper_back", _("Upper back")
     LOWER_BACK = "lower_back", _("Lower back")
+    CHEST = "chest", _("Chest")
+    ABDOMEN = "abdomen", _("Abdomen")
+    ARM = "arm", _("Arm")
     HAND = "hand", _("Hand")
+    HIP = "hip", _("Hip and buttock")
     LEG = "leg", _("Leg")
     FOOT = "foot", _("Foot")
 

@@ -1,0 +1,68 @@
+"""The treatments app's data, in two halves that never mix: the catalogue
+(what is offered and known) and the clinical records (what a client told
+the clinic and what was done in each session). The records refer to the
+catalogue and to appointments; the catalogue refers to neither."""
+
+from treatments.models.catalogue import (
+    MAX_SERVICE_MINUTES,
+    AcupressurePoint,
+    BodyRegion,
+    HomeCareAssignment,
+    HomeCareRoutine,
+    HomeCareStep,
+    Meridian,
+    Service,
+    ServiceCategory,
+    ServiceQuerySet,
+    Technique,
+)
+from treatments.models.records import (
+    AccessAction,
+    Amendment,
+    Clearance,
+    ConsentMethod,
+    ContraindicationRule,
+    CorrectionRequest,
+    CorrectionState,
+    FlagTier,
+    Intake,
+    IntakeAnswer,
+    NotePoint,
+    NoteStatus,
+    NoteTechnique,
+    Pressure,
+    RecordAccess,
+    RecordSignature,
+    SessionNote,
+)
+
+__all__ = [
+    "MAX_SERVICE_MINUTES",
+    "AccessAction",
+    "AcupressurePoint",
+    "Amendment",
+    "BodyRegion",
+    "Clearance",
+    "ConsentMethod",
+    "ContraindicationRule",
+    "CorrectionRequest",
+    "CorrectionState",
+    "FlagTier",
+    "HomeCareAssignment",
+    "HomeCareRoutine",
+    "HomeCareStep",
+    "Intake",
+    "IntakeAnswer",
+    "Meridian",
+    "NotePoint",
+    "NoteStatus",
+    "NoteTechnique",
+    "Pressure",
+    "RecordAccess",
+    "RecordSignature",
+    "Service",
+    "ServiceCategory",
+    "ServiceQuerySet",
+    "SessionNote",
+    "Technique",
+]

@@ -1,0 +1,40 @@
+"""The access log of clinical records: one row for each read or write of a
+client's clinical content, written in the transaction of that read or
+write, never changed afterwards."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from clinic.models import Client
+from treatments import policies
+from treatments.models import AccessAction, RecordAccess
+
+
+def record_access(
+    *,
+    actor,
+    client: Client | int,
+    action: AccessAction,
+    subject: str,
+    address: str | None = None,
+    at: datetime | None = None,
+) -> RecordAccess:
+    """Log that ``actor`` did ``action`` to ``subject`` of ``client``'s
+    record. Called inside the transaction of the read or write it logs, so
+    one never stands without the other."""
+    client_id = client if isinstance(client, int) else client.pk
+    with transaction.atomic():
+        return RecordAccess.objects.create(
+            client_id=client_id,
+            actor=actor,
+            actor_name=(actor.get_full_name() or actor.email or actor.get_username())[:150],
+            role=policies.role_of(actor),
+            action=action,
+            subject=subject[:120],
+            address=address,
+            at=at or timezone.now(),
+        )
