@@ -130,7 +130,7 @@ def _clean_regions(value, field: str, problems: _Problems) -> list[str]:
     return list(dict.fromkeys(value))
 
 
-def _clean_answers(answers: dict[str, Any], *, today: date) -> dict[str, Any]:
+def clean_answers(answers: dict[str, Any], *, today: date) -> dict[str, Any]:
     """The answers as they will be saved, or ``invalid_intake`` naming every
     answer at fault. The database's constraints say the same again."""
     problems = _Problems()
@@ -217,7 +217,7 @@ def record_intake(
         raise TypeError(f"unknown intake answers: {sorted(unknown)}")
     now = now or timezone.now()
     _require_record_intake(actor, client)
-    cleaned = _clean_answers({**ANSWER_DEFAULTS, **answers, "consent_text_version": consent_text_version},
+    cleaned = clean_answers({**ANSWER_DEFAULTS, **answers, "consent_text_version": consent_text_version},
                              today=timezone.localdate(now))
     problems = _Problems()
     if consent_method not in ConsentMethod.values:
@@ -272,7 +272,7 @@ def recheck_intake(
         if answers.get("recent_injury_or_surgery") is False:
             merged.update(injury_date=None, injury_region="", injury_details="")
         merged.update(answers)
-        cleaned = _clean_answers(merged, today=timezone.localdate(now))
+        cleaned = clean_answers(merged, today=timezone.localdate(now))
         consent = {"consent_given_at": latest.consent_given_at, "consent_method": latest.consent_method,
                    "consent_text_version": latest.consent_text_version}
         intake = _save_version(actor=actor, client=client, answers=cleaned, source=Intake.Source.RECHECK,
