@@ -188,3 +188,19 @@ def test_a_clearance_cannot_end_before_it_begins(client, staff, booked, studio):
         "client": studio.client.pk, "rule": rule(PAIN).pk, "doctor": "Dr. Iyer", "document_reference": "scan 12",
         "issued_on": today.isoformat(), "valid_until": (today - timedelta(days=1)).isoformat()})
     assert response.status_code == 200 and not Clearance.objects.exists()
+
+
+def test_a_permission_given_by_hand_does_not_make_a_rule_keeper(client, staff, booked):
+    """The policy, not only the role's permissions: a practitioner handed the
+    change permission still only reads the rules."""
+    from django.contrib.auth.models import Permission
+
+    user = staff["assigned_practitioner"]
+    user.user_permissions.add(Permission.objects.get(codename="change_contraindicationrule"))
+    fever = rule(FEVER)
+    client.force_login(user)
+    page = reverse("admin:treatments_contraindicationrule_change", args=[fever.pk])
+    assert client.get(page).context["has_change_permission"] is False
+    client.post(page, {"name": fever.name, "answer": "fever", "tier": "adapt", "advice": "Changed", "active": "on"})
+    fever.refresh_from_db()
+    assert fever.tier == "do_not_treat"
