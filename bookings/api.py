@@ -198,6 +198,7 @@ class AppointmentSerializer(serializers.ModelSerializer):
             "id", "status", "start", "end", "service", "service_name", "practitioner", "practitioner_name",
             "client", "client_name", "location", "location_name", "time_zone", "room", "price", "currency",
             "source", "notes_for_practitioner", "late_cancellation", "cancellation_reason", "created_at",
+            "review_reason",
         ]
         read_only_fields = fields
 

@@ -229,6 +229,10 @@ class Appointment(models.Model):
     late_cancellation = models.BooleanField(
         default=False, help_text=_("Cancelled inside the cancellation window.")
     )
+    review_reason = models.CharField(
+        max_length=500, blank=True,
+        help_text=_("Why the booking waits for a practitioner's review (from the client's health answers)."),
+    )
 
     objects = AppointmentQuerySet.as_manager()
 

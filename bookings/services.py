@@ -26,7 +26,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from bookings import policies, selectors
+from bookings import policies, screening, selectors
 from bookings.availability import Refusal
 from bookings.errors import BookingError
 from bookings.models import Appointment, AppointmentEvent, AppointmentStatus, IdempotencyKey, Source, WorkingHours
@@ -261,6 +261,10 @@ def book_appointment(
         )
         lock_ids(Client, [client.pk])
         _check_client(client_id=client.pk, start=start, end=start + duration, actor=actor, now=now)
+        # The apps above the core screen the booking (bookings.screening): a
+        # reason holds it as pending for a practitioner to review.
+        review_reason = "; ".join(screening.reasons(
+            client_id=client.pk, service_id=service.pk, start=start, location_id=location_id))[:500]
         appointment = Appointment.objects.create(
             client=client,
             practitioner_id=practitioner_id,
@@ -271,12 +275,14 @@ def book_appointment(
             end=start + duration,
             buffer_end=start + duration + timedelta(minutes=service.buffer_minutes),
             price=service.price,
-            status=Status.PENDING if service.requires_approval else Status.CONFIRMED,
+            status=Status.PENDING if service.requires_approval or review_reason else Status.CONFIRMED,
+            review_reason=review_reason,
             source=Source.STAFF if policies.books_as_staff(actor) else source,
             notes_for_practitioner=notes,
             created_by=actor,
         )
-        _record(appointment, Action.BOOKED, actor=actor, at=now, source=appointment.source)
+        held = {"review_reason": review_reason} if review_reason else {}
+        _record(appointment, Action.BOOKED, actor=actor, at=now, source=appointment.source, **held)
     if practitioner is not None:
         appointment.practitioner = practitioner
     return appointment

@@ -22,7 +22,15 @@ from clinic.api import (
     TokenView,
 )
 from clinic.rest import error_responses
-from treatments.api import HomeCareList, PractitionerList, ServiceList
+from treatments.api import (
+    ClientFlagsView,
+    ClientIntakeView,
+    HomeCareList,
+    MyIntakeView,
+    MyRecheckView,
+    PractitionerList,
+    ServiceList,
+)
 
 router = SimpleRouter()
 router.register("appointments", AppointmentViewSet, basename="appointment")
@@ -39,6 +47,7 @@ INDEX_LINKS = {
     "password_reset": "api:password-reset",
     "password_reset_confirm": "api:password-reset-confirm",
     "me": "api:me",
+    "my_intake": "api:my-intake",
     "services": "api:services",
     "practitioners": "api:practitioners",
     "availability": "api:availability",
@@ -73,6 +82,10 @@ urlpatterns = [
     path("auth/password/reset/confirm/", PasswordResetConfirmView.as_view(), name="password-reset-confirm"),
     path("me/", MeView.as_view(), name="me"),
     path("me/home-care/", HomeCareList.as_view(), name="home-care"),
+    path("me/intake/", MyIntakeView.as_view(), name="my-intake"),
+    path("me/intake/recheck/", MyRecheckView.as_view(), name="my-intake-recheck"),
+    path("clients/<int:client_id>/intake/", ClientIntakeView.as_view(), name="client-intake"),
+    path("clients/<int:client_id>/flags/", ClientFlagsView.as_view(), name="client-flags"),
     path("services/", ServiceList.as_view(), name="services"),
     path("practitioners/", PractitionerList.as_view(), name="practitioners"),
     path("availability/", AvailabilityView.as_view(), name="availability"),

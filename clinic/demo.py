@@ -16,7 +16,8 @@ from bookings.selectors import free_slots
 from bookings.services import book_appointment
 from clinic import roles
 from clinic.models import Client, Location, Practitioner, Room
-from treatments.models import HomeCareAssignment, HomeCareRoutine, Service
+from treatments.models import ContraindicationRule, HomeCareAssignment, HomeCareRoutine, Intake, Service
+from treatments.services.intake import record_clearance, record_intake
 
 DEMO_PASSWORD = "demo-clinic-2026"
 MANAGER_EMAIL = "manager@demo.clinic"
@@ -109,6 +110,7 @@ def load_demo() -> DemoLogins:
         )
     _demo_client_login()
     _demo_appointments()
+    _demo_health_answers()
     return DemoLogins(
         manager=MANAGER_EMAIL, receptionist=RECEPTIONIST_EMAIL, client=CLIENT_EMAIL, password=DEMO_PASSWORD
     )
@@ -177,3 +179,25 @@ def _demo_appointments() -> None:
             source=Source.STAFF,
             actor=None,
         )
+
+
+def _demo_health_answers() -> None:
+    """The app's client filled in her health questionnaire: strong lower-back
+    pain, so a doctor's clearance is on file (recorded by the manager)."""
+    client = Client.objects.get(email=CLIENT_EMAIL)
+    if Intake.objects.filter(client=client).exists():
+        return
+    record_intake(
+        actor=client.user, client=client, consent_method="online", consent_text_version="2026-01",
+        conditions="Mild asthma", pain_areas=[{"region": "lower_back", "intensity": 7}],
+        avoid_areas=["neck"], goals="Sit through a working day without back pain.",
+    )
+    rule = ContraindicationRule.objects.filter(answer="pain", active=True).order_by("pk").first()
+    if rule is None:  # a manager has retired the pain rules
+        return
+    today = timezone.localdate()
+    record_clearance(
+        actor=get_user_model().objects.get(email=MANAGER_EMAIL), client=client, rule=rule,
+        doctor="Dr. K. Raman", document_reference="Letter in the paper file, drawer 2",
+        issued_on=today, valid_until=today + timedelta(days=90),
+    )

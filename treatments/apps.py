@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class TreatmentsConfig(AppConfig):
     name = "treatments"
     verbose_name = "Treatments"
+
+    def ready(self) -> None:
+        # A booking for a client with an uncleared flag that stops treatment
+        # waits for review; the booking core asks its screening list, and
+        # the records answer from here (the core never imports them).
+        from bookings import screening
+        from treatments.services.intake import review_reason
+
+        screening.register(review_reason)

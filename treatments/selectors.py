@@ -1,5 +1,190 @@
 """Reads of the clinical records, with what each read prefetches, so a
 record costs a fixed number of queries whatever its length. Who may read
-which rows is ``treatments.policies``."""
+which rows is ``treatments.policies``.
+
+Flags: a client's latest intake, held against the active contraindication
+rules and the client's clearances. ``flags_for_clients`` costs the same six
+queries for one client or a page of them, whatever the number of rules (one
+query when none of them has an intake).
+"""
 
 from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from clinic.models import Client
+from treatments.models import (
+    AcupressurePoint,
+    BodyRegion,
+    Clearance,
+    ContraindicationRule,
+    FlagTier,
+    Intake,
+    IntakeAnswer,
+)
+
+# Strongest first: flags are listed in this order.
+TIER_ORDER = {tier: rank for rank, tier in enumerate(FlagTier.values)}
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One rule a client's latest answers meet."""
+
+    rule_id: int
+    rule: str
+    tier: str
+    reason: str  # names the answer that raised it
+    advice: str
+    regions: tuple[str, ...]  # the rule's, the injured and the painful regions
+    service_ids: tuple[int, ...]  # empty: every service
+    technique_ids: tuple[int, ...]
+    point_codes: tuple[str, ...]
+    cleared_until: date | None  # a clearance lifts it until then (inclusive)
+    intake_version: int
+
+    @property
+    def tier_label(self) -> str:
+        return str(FlagTier(self.tier).label)
+
+    @property
+    def cleared(self) -> bool:
+        return self.cleared_until is not None
+
+    @property
+    def region_labels(self) -> list[str]:
+        return [str(BodyRegion(region).label) if region in BodyRegion.values else region for region in self.regions]
+
+    def affects(self, service_id: int) -> bool:
+        """A rule that lists no service affects every one."""
+        return not self.service_ids or service_id in self.service_ids
+
+
+def latest_intakes(client_ids: Iterable[int]) -> QuerySet[Intake]:
+    """Each client's newest intake version: one query."""
+    newest = Intake.objects.filter(client_id=OuterRef("client_id")).order_by("-version").values("version")[:1]
+    return Intake.objects.filter(client_id__in=list(client_ids), version=Subquery(newest))
+
+
+def latest_intake(client: Client | int) -> Intake | None:
+    client_id = client if isinstance(client, int) else client.pk
+    return Intake.objects.filter(client_id=client_id).order_by("-version").first()
+
+
+def intake_versions(client: Client | int) -> QuerySet[Intake]:
+    client_id = client if isinstance(client, int) else client.pk
+    return Intake.objects.filter(client_id=client_id).select_related("recorded_by").order_by("-version")
+
+
+def active_rules() -> QuerySet[ContraindicationRule]:
+    """The active rules with what each affects: four queries, however many."""
+    return ContraindicationRule.objects.filter(active=True).prefetch_related(
+        Prefetch("services", to_attr="service_list"),
+        Prefetch("techniques", to_attr="technique_list"),
+        Prefetch("points", queryset=AcupressurePoint.objects.only("pk", "code"), to_attr="point_list"),
+    )
+
+
+def _region_label(region: str) -> str:
+    return str(BodyRegion(region).label).lower() if region in BodyRegion.values else region
+
+
+def _match(rule: ContraindicationRule, intake: Intake) -> tuple[str, list[str]] | None:
+    """Why ``intake`` meets ``rule`` (the answer, in words) and the regions
+    the answer itself names; ``None`` when it does not."""
+    answer = rule.answer
+    if answer == IntakeAnswer.PREGNANT and intake.pregnant:
+        if intake.pregnancy_trimester:
+            return _("Pregnant, trimester %(trimester)s") % {"trimester": intake.pregnancy_trimester}, []
+        return _("Pregnant"), []
+    if answer == IntakeAnswer.BLOOD_THINNERS and intake.takes_blood_thinners:
+        return _("Takes blood thinners"), []
+    if answer == IntakeAnswer.RECENT_INJURY and intake.recent_injury_or_surgery:
+        words = _("Recent injury or surgery")
+        if intake.injury_region:
+            words += f": {_region_label(intake.injury_region)}"
+        if intake.injury_details:
+            words += f" ({intake.injury_details})"
+        if intake.injury_date:
+            words += " " + _("on %(day)s") % {"day": intake.injury_date.isoformat()}
+        return words, []
+    if answer == IntakeAnswer.SKIN and intake.skin_condition_or_infection:
+        return _("Skin condition or infection"), []
+    if answer == IntakeAnswer.FEVER and intake.fever:
+        return _("Fever"), []
+    if answer == IntakeAnswer.PAIN and rule.min_intensity is not None:
+        painful = [area for area in intake.pain_areas if area["intensity"] >= rule.min_intensity]
+        if painful:
+            parts = ", ".join(f"{_region_label(area['region'])} {area['intensity']}/10" for area in painful)
+            return _("Pain of %(threshold)s/10 or more: %(areas)s") % {
+                "threshold": rule.min_intensity, "areas": parts}, [area["region"] for area in painful]
+        return None
+    if answer == IntakeAnswer.CONDITION and rule.keyword:
+        keyword = rule.keyword.casefold()
+        if keyword in intake.conditions.casefold():
+            return _("Conditions mention \u201c%(word)s\u201d") % {"word": rule.keyword}, []
+        if keyword in intake.medications.casefold():
+            return _("Medications mention \u201c%(word)s\u201d") % {"word": rule.keyword}, []
+    return None
+
+
+def _flags(intake: Intake, rules: list[ContraindicationRule], cleared: dict[int, date]) -> list[Flag]:
+    flags = []
+    for rule in rules:
+        matched = _match(rule, intake)
+        if matched is None:
+            continue
+        reason, answer_regions = matched
+        regions = list(rule.regions)
+        if rule.affects_injury_area and intake.injury_region:
+            regions.append(intake.injury_region)
+        regions += answer_regions
+        flags.append(Flag(
+            rule_id=rule.pk,
+            rule=rule.name,
+            tier=rule.tier,
+            reason=reason,
+            advice=rule.advice,
+            regions=tuple(dict.fromkeys(regions)),
+            service_ids=tuple(sorted(service.pk for service in rule.service_list)),
+            technique_ids=tuple(sorted(technique.pk for technique in rule.technique_list)),
+            point_codes=tuple(sorted(point.code for point in rule.point_list)),
+            cleared_until=cleared.get(rule.pk),
+            intake_version=intake.version,
+        ))
+    flags.sort(key=lambda flag: (TIER_ORDER.get(flag.tier, len(TIER_ORDER)), flag.rule))
+    return flags
+
+
+def flags_for_clients(client_ids: Iterable[int], *, on: date | None = None) -> dict[int, list[Flag]]:
+    """The flags of each client (every id given is a key; no intake, no
+    flags). A clearance counts when ``on`` (default: today on the clinic's
+    clocks) falls between its issue date and its last day, inclusive."""
+    ids = list(dict.fromkeys(client_ids))
+    result: dict[int, list[Flag]] = {client_id: [] for client_id in ids}
+    intakes = list(latest_intakes(ids))
+    if not intakes:
+        return result
+    on = on or timezone.localdate()
+    rules = list(active_rules())
+    cleared: dict[int, dict[int, date]] = defaultdict(dict)
+    for client_id, rule_id, valid_until in Clearance.objects.filter(
+        client_id__in=[intake.client_id for intake in intakes], issued_on__lte=on, valid_until__gte=on
+    ).values_list("client_id", "rule_id", "valid_until"):
+        known = cleared[client_id].get(rule_id)
+        cleared[client_id][rule_id] = max(valid_until, known) if known else valid_until
+    for intake in intakes:
+        result[intake.client_id] = _flags(intake, rules, cleared[intake.client_id])
+    return result
+
+
+def flags_for(client: Client | int, *, on: date | None = None) -> list[Flag]:
+    client_id = client if isinstance(client, int) else client.pk
+    return flags_for_clients([client_id], on=on)[client_id]

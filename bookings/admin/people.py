@@ -12,6 +12,7 @@ from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
 from bookings import policies
+from bookings.admin.flags import ClientFlags
 from clinic import services
 from clinic.admin import ClientAdmin, UserAdmin
 from clinic.models import Client, User
@@ -86,7 +87,7 @@ class ClinicUserAdmin(UserAdmin):
             services.set_staff_roles(account=obj, roles=form.cleaned_data["roles"])
 
 
-class ClinicClientAdmin(ClientAdmin):
+class ClinicClientAdmin(ClientFlags, ClientAdmin):
     """The front desk sees every client; a practitioner the clients booked
     with them. Only those who manage accounts bind a login to a record."""
 

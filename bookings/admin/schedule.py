@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bookings import policies, selectors, services
+from bookings.admin.flags import AppointmentFlags
 from bookings.errors import BookingError
 from bookings.models import Appointment, AppointmentEvent, Closure, DatedHours, Source, TimeOff, WorkingHours
 from bookings.policies import Act
@@ -31,8 +32,8 @@ from clinic.clock import read_wall_clock, wall_clock
 from clinic.models import Location, Practitioner
 
 BOOKING_FIELDS = ["client", "practitioner", "service", "start", "notes_for_practitioner"]
-RECORD_FIELDS = ["status", "location", "room", "end", "price", "source", "created_at", "checked_in_at",
-                 "completed_at", "cancelled_at", "cancellation_reason", "late_cancellation"]
+RECORD_FIELDS = ["status", "review_reason", "location", "room", "end", "price", "source", "created_at",
+                 "checked_in_at", "completed_at", "cancelled_at", "cancellation_reason", "late_cancellation"]
 # Read-only, these date-times are shown by the admin's ``<name>_local``, with the zone.
 MOMENTS = ["start", "end", "created_at", "checked_in_at", "completed_at", "cancelled_at"]
 
@@ -224,7 +225,10 @@ def _permission_check(act: Act):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(admin.ModelAdmin):
+class AppointmentAdmin(AppointmentFlags, admin.ModelAdmin):
+    """The practitioner (and a manager) see the client's health flags here;
+    everyone who sees the appointment sees why it is held for review."""
+
     form = AppointmentForm
     list_display = ["when", "client", "practitioner", "service", "room", "status", "source"]
     list_filter = ["status", "practitioner", "location", "service__category", "source"]

@@ -1,6 +1,11 @@
 """The treatments app's API, a module per topic: the catalogue and the
-client's home care (``catalogue``), and the clinical records."""
+client's home care (``catalogue``), and the clinical records (``intake``:
+the questionnaire, its re-check, and flags)."""
 
 from treatments.api.catalogue import HomeCareList, PractitionerList, ServiceList
+from treatments.api.intake import ClientFlagsView, ClientIntakeView, MyIntakeView, MyRecheckView
 
-__all__ = ["HomeCareList", "PractitionerList", "ServiceList"]
+__all__ = [
+    "ClientFlagsView", "ClientIntakeView", "HomeCareList", "MyIntakeView", "MyRecheckView", "PractitionerList",
+    "ServiceList",
+]

@@ -1,0 +1,48 @@
+"""Screening a booking before it is confirmed.
+
+The booking core knows nothing of clinical records (an import contract
+forbids it), yet a booking for a client whose answers call for a review
+must wait for one. So the core keeps this list of checks, and apps above
+it register theirs (``treatments`` does in ``TreatmentsConfig.ready``).
+``book_appointment`` asks every check inside its transaction, after the
+slot is claimed: a check that gives a reason holds the booking as
+``pending``, with the reasons stored on the appointment and in its event.
+
+A check is called with keyword arguments ``client_id``, ``service_id``,
+``start`` (the session's start, aware) and ``location_id``, and returns
+the reason to hold the booking, or ``None``. Plain Python: no Django here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+Check = Callable[..., "str | None"]
+
+_checks: list[Check] = []
+
+
+def register(check: Check) -> None:
+    """Add ``check``; registering one twice keeps one."""
+    if check not in _checks:
+        _checks.append(check)
+
+
+def unregister(check: Check) -> None:
+    if check in _checks:
+        _checks.remove(check)
+
+
+def registered() -> tuple[Check, ...]:
+    return tuple(_checks)
+
+
+def reasons(*, client_id: int, service_id: int, start: datetime, location_id: int) -> list[str]:
+    """Every registered check's reason to hold this booking, in order."""
+    found = []
+    for check in _checks:
+        reason = check(client_id=client_id, service_id=service_id, start=start, location_id=location_id)
+        if reason:
+            found.append(reason)
+    return found
