@@ -22,7 +22,7 @@ from clinic.api import (
     TokenView,
 )
 from clinic.rest import error_responses
-from treatments.api import HomeCareList, PractitionerList, ServiceList
+from treatments.api import HomeCareList, PractitionerList, RecordAccessList, ServiceList
 
 router = SimpleRouter()
 router.register("appointments", AppointmentViewSet, basename="appointment")
@@ -39,6 +39,7 @@ INDEX_LINKS = {
     "password_reset": "api:password-reset",
     "password_reset_confirm": "api:password-reset-confirm",
     "me": "api:me",
+    "record_access": "api:record-access",
     "services": "api:services",
     "practitioners": "api:practitioners",
     "availability": "api:availability",
@@ -73,6 +74,7 @@ urlpatterns = [
     path("auth/password/reset/confirm/", PasswordResetConfirmView.as_view(), name="password-reset-confirm"),
     path("me/", MeView.as_view(), name="me"),
     path("me/home-care/", HomeCareList.as_view(), name="home-care"),
+    path("me/record-access/", RecordAccessList.as_view(), name="record-access"),
     path("services/", ServiceList.as_view(), name="services"),
     path("practitioners/", PractitionerList.as_view(), name="practitioners"),
     path("availability/", AvailabilityView.as_view(), name="availability"),

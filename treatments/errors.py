@@ -15,4 +15,9 @@ class RecordError(DomainError):
     messages: Catalogue = {
         "permission_denied": (FORBIDDEN, _("You are not allowed to %(action)s.")),
         "not_found": (NOT_FOUND, _("Not found.")),
+        "correction_needs_outcome": (INVALID, _("Say what was done about the request before closing it.")),
+        "correction_state_invalid": (INVALID, _("A request is closed as corrected or as declined.")),
+        "correction_closed": (CONFLICT, _("This request was closed already; record a new one if the client asks "
+                                          "again.")),
+        "correction_request_blank": (INVALID, _("Write down what the client asked to have corrected.")),
     }
