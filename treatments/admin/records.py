@@ -92,6 +92,17 @@ def _body_chart_of(notes, views) -> tuple[object, object] | tuple[None, None]:
     return None, None
 
 
+def _listed(intake, name: str) -> list:
+    value = getattr(intake, name, None) if intake is not None else None
+    return value if isinstance(value, list) else []
+
+
+def _pain_areas(intake, region_names) -> list[tuple[str, object]]:
+    """The intake's pain areas by name, each with its intensity."""
+    return [(str(region_names.get(area.get("region"), area.get("region"))), area.get("intensity"))
+            for area in _listed(intake, "pain_areas") if isinstance(area, dict)]
+
+
 def _pain_points(notes, views) -> list[charts.PainPoint]:
     return [
         charts.PainPoint(note.appointment.start.astimezone(note.appointment.location.time_zone).date(),
@@ -176,6 +187,8 @@ class ClinicalClientAdmin(ClinicClientAdmin):
                 # never fetched; the full ones (their own) are fetched now.
                 self._fetch_content(record, full)
             chart_note, chart = _body_chart_of(record.notes, views)
+            region_names = dict(BodyRegion.choices)
+            intake = record.latest_intake
             context = {
                 **self.admin_site.each_context(request),
                 "opts": self.opts,
@@ -183,12 +196,16 @@ class ClinicalClientAdmin(ClinicClientAdmin):
                 "client": client,
                 "record": record,
                 "clinical": clinical,
-                "notes": [(note, views.get(note.pk)) for note in record.notes if views.get(note.pk) is not None],
+                # Newest first; the timeline and the chart run oldest first.
+                "notes": [(note, views.get(note.pk)) for note in reversed(record.notes)
+                          if views.get(note.pk) is not None],
+                "intake_pain_areas": _pain_areas(intake, region_names),
+                "intake_avoid_areas": [str(region_names.get(area, area)) for area in _listed(intake, "avoid_areas")],
                 "timeline": [note for note in record.notes if note.pk in full],
                 "pain_chart": mark_safe(charts.pain_chart_svg(_pain_points(record.notes, views)))  # noqa: S308
                 if full else None,
                 "body_chart": mark_safe(charts.body_chart_svg(  # noqa: S308  (the chart escapes its text)
-                    chart, region_names=dict(BodyRegion.choices))) if chart_note else None,
+                    chart, region_names=region_names)) if chart_note else None,
                 "body_chart_note": chart_note,
                 "may_export": policies.may_export_client(user),
                 "client_url": reverse("admin:clinic_client_change", args=[client.pk]),

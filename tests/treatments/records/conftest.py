@@ -63,5 +63,6 @@ def history(studio, people) -> History:
     """Client A: two intake versions and three signed sessions with the
     assigned practitioner, the last with a body chart."""
     IntakeFactory(client=studio.client, version=1)
-    IntakeFactory(client=studio.client, version=2, conditions="Mild asthma; migraine")
+    IntakeFactory(client=studio.client, version=2, conditions="Mild asthma; migraine",
+                  pain_areas=[{"region": "lower_back", "intensity": 7}], avoid_areas=["abdomen"])
     return History(add_sessions(studio, 3))

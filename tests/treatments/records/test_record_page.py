@@ -61,12 +61,13 @@ def test_what_each_role_sees_of_client_a_s_record(role, client, panel, studio, h
     page = response.content.decode()
     assert "no-store" in response["Cache-Control"]
     notes = response.context["notes"]
-    assert [note.pk for note, _ in notes] == [note.pk for note in history.notes]
+    assert [note.pk for note, _ in notes] == [note.pk for note in reversed(history.notes)]
     assert "Appointments" in page and studio.service.name in page
     if expected == "full":
         assert {view for _, view in notes} == {"full"}
         assert "Session 1: stiff lower back." in page
         assert "Version 2; 2 versions on file." in page and "Mild asthma; migraine" in page
+        assert "Lower back 7/10" in page and "<dd>Abdomen</dd>" in page
         assert 'class="pain-chart"' in page and 'data-pain="7"' in page
         assert 'class="body-chart"' in page and 'data-intensity="8"' in page
         assert "Pain before was 7, not 6." in page  # the amendment
