@@ -308,11 +308,11 @@ def body_chart_svg(chart: object, *, region_names: Mapping[str, str] | None = No
     parts.append(f'<g class="key" font-size="11" fill="#374151">'
                  f'<rect x="20" y="{key_y - 9}" width="12" height="12" fill="{SHADE_FILL}" stroke="{SHADE_STROKE}"/>'
                  f'<text x="37" y="{key_y + 1}">marked area</text>')
-    key_x = 130
+    key_x, bottom = 130, 0
     for top, colour, label in INTENSITY_BANDS:
-        bottom = {3: 0, 6: 4, 10: 7}[top]
+        text = f"{label} {bottom}–{top}"
         parts.append(f'<circle cx="{key_x}" cy="{key_y - 3}" r="6" fill="{colour}"/>'
-                     f'<text x="{key_x + 10}" y="{key_y + 1}">{label} {bottom}–{top}</text>')
-        key_x += 100
+                     f'<text x="{key_x + 10}" y="{key_y + 1}">{text}</text>')
+        key_x, bottom = key_x + 28 + 6 * len(text), top + 1
     parts.append("</g></svg>")
     return "".join(parts)

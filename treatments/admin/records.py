@@ -31,7 +31,6 @@ from django.utils.translation import gettext_lazy as _
 
 from bookings.admin.people import ClinicClientAdmin
 from clinic import inputs
-from clinic.clock import wall_clock
 from clinic.models import Client
 from clinic.signin import client_address
 from treatments import charts, policies, selectors
@@ -290,13 +289,19 @@ admin.site.register(Client, ClinicalClientAdmin)
 # -- the access log ------------------------------------------------------------
 
 
+class AccessDateFilter(DateFieldListFilter):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = _("date")
+
+
 @admin.register(RecordAccess)
 class RecordAccessAdmin(admin.ModelAdmin):
     """Managers read the log and export it; nobody adds, changes or removes
     a row, superusers included."""
 
-    list_display = ["when", "client", "actor_name", "role", "action", "subject"]
-    list_filter = [("client", RelatedOnlyFieldListFilter), "role", "action", ("at", DateFieldListFilter)]
+    list_display = ["when", "client", "what", "action", "staff_member", "role"]
+    list_filter = [("client", RelatedOnlyFieldListFilter), "role", "action", ("at", AccessDateFilter)]
     search_fields = ["client__full_name", "actor_name", "subject"]
     date_hierarchy = "at"
     list_select_related = ["client"]
@@ -328,7 +333,15 @@ class RecordAccessAdmin(admin.ModelAdmin):
     @admin.display(description=_("when (%(zone)s)") % {"zone": timezone.get_default_timezone_name()},
                    ordering="at")
     def when(self, entry: RecordAccess) -> str:
-        return wall_clock(entry.at, timezone.get_default_timezone())
+        return timezone.localtime(entry.at, timezone.get_default_timezone()).strftime("%d %b %Y, %H:%M %Z")
+
+    @admin.display(description=_("staff member"), ordering="actor_name")
+    def staff_member(self, entry: RecordAccess) -> str:
+        return entry.actor_name
+
+    @admin.display(description=_("what"), ordering="subject")
+    def what(self, entry: RecordAccess) -> str:
+        return entry.subject
 
     @admin.action(description=_("Export the selected rows as CSV"), permissions=["export"])
     def export_csv(self, request, queryset):

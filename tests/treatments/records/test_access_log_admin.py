@@ -96,7 +96,7 @@ def test_filter_by_client(client, panel, log, studio):
 def test_the_log_shows_the_clinic_s_local_time(client, panel, log):
     client.force_login(panel["manager"])
     page = client.get(reverse(CHANGELIST)).content.decode()
-    assert "Tue 03 Nov 2026, 00:30 IST" in page
+    assert "03 Nov 2026, 00:30 IST" in page
 
 
 def test_export_as_csv_is_logged_for_each_client_it_holds(client, panel, log, studio):
