@@ -35,7 +35,7 @@ def sessions(studio):
     6 -> 4 (Kneading; GB20, GB21)         fall 2
     5 -> 5 (Effleurage)                   fall 0, at 00:30 on the first day (still 30 Sep in UTC)
     and four that do not count: a draft, a note without the after score, one
-    at 00:10 on the day after the period, one long before it.
+    at midnight as the period ends, one long before it.
     Effleurage (6 + 0) / 2 = 3.0 over 2; Kneading (6 + 2) / 2 = 4.0 over 2;
     GB20 (6 + 2) / 2 = 4.0 over 2; GB21 2.0 over 1."""
 
@@ -49,7 +49,7 @@ def sessions(studio):
     note(at(FIRST, 0, 30), 5, 5, techniques=[("Effleurage", 15)])
     note(at(date(2026, 10, 20), 10), 9, 0, signed=False, techniques=[("Effleurage", 10)], points=["GB21"])
     note(at(date(2026, 10, 21), 10), 9, None, techniques=[("Kneading", 10)], points=["GB20"])
-    note(at(LAST + timedelta(days=1), 0, 10), 9, 1, techniques=[("Effleurage", 10)])
+    note(at(LAST + timedelta(days=1), 0, 0), 9, 1, techniques=[("Effleurage", 10)])
     note(at(date(2026, 6, 1), 10), 10, 0, techniques=[("Kneading", 10)], points=["GB21"])
 
 
