@@ -33,7 +33,7 @@ def notes(studio, panel):
         SessionNoteFactory(appointment=session(studio, start=local(MONDAY, 14))),
         SessionNoteFactory(appointment=session(studio, start=local(MONDAY, 16), practitioner=studio.other_practitioner,
                                                status=AppointmentStatus.CANCELLED)),
-        SessionNoteFactory(appointment=session(studio, start=local(MONDAY, 10), client=studio.other_client,
+        SessionNoteFactory(appointment=session(studio, start=local(MONDAY, 18), client=studio.other_client,
                                                practitioner=studio.other_practitioner), signed=True,
                            shared_with_client=True),
     ]
