@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import ipaddress
 import json
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from django import forms
 from django.contrib import admin, messages
@@ -74,10 +74,6 @@ def _csv_response(filename: str, header: list[str], rows) -> HttpResponse:
     writer.writerow(header)
     writer.writerows([_cell(value) for value in row] for row in rows)
     return response
-
-
-def _local_day(moment: datetime) -> date:
-    return timezone.localtime(moment).date()
 
 
 # -- the client's clinical record -------------------------------------------
