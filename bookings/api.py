@@ -7,7 +7,7 @@ from __future__ import annotations
 import operator
 from bisect import bisect_left
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from datetime import timezone as dt_timezone
 from itertools import chain, repeat
 from operator import itemgetter
@@ -27,7 +27,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from bookings import policies, selectors, services
-from bookings.availability import Engine, Slot, offset_changes
+from bookings.availability import Slot, offset_changes
 from bookings.errors import BookingError
 from bookings.models import Appointment, AppointmentStatus, Source
 from clinic.models import Client, Practitioner

@@ -29,6 +29,7 @@ from treatments.api import (
     MyIntakeView,
     MyRecheckView,
     PractitionerList,
+    RecordAccessList,
     ServiceList,
 )
 
@@ -48,6 +49,7 @@ INDEX_LINKS = {
     "password_reset_confirm": "api:password-reset-confirm",
     "me": "api:me",
     "my_intake": "api:my-intake",
+    "record_access": "api:record-access",
     "services": "api:services",
     "practitioners": "api:practitioners",
     "availability": "api:availability",
@@ -86,6 +88,7 @@ urlpatterns = [
     path("me/intake/recheck/", MyRecheckView.as_view(), name="my-intake-recheck"),
     path("clients/<int:client_id>/intake/", ClientIntakeView.as_view(), name="client-intake"),
     path("clients/<int:client_id>/flags/", ClientFlagsView.as_view(), name="client-flags"),
+    path("me/record-access/", RecordAccessList.as_view(), name="record-access"),
     path("services/", ServiceList.as_view(), name="services"),
     path("practitioners/", PractitionerList.as_view(), name="practitioners"),
     path("availability/", AvailabilityView.as_view(), name="availability"),

@@ -16,7 +16,16 @@ from bookings.selectors import free_slots
 from bookings.services import book_appointment
 from clinic import roles
 from clinic.models import Client, Location, Practitioner, Room
-from treatments.models import ContraindicationRule, HomeCareAssignment, HomeCareRoutine, Intake, Service
+from treatments.models import (
+    ContraindicationRule,
+    CorrectionRequest,
+    HomeCareAssignment,
+    HomeCareRoutine,
+    Intake,
+    RecordAccess,
+    Service,
+)
+from treatments.services import rights
 from treatments.services.intake import record_clearance, record_intake
 
 DEMO_PASSWORD = "demo-clinic-2026"
@@ -111,6 +120,7 @@ def load_demo() -> DemoLogins:
     _demo_client_login()
     _demo_appointments()
     _demo_health_answers()
+    _demo_data_rights()
     return DemoLogins(
         manager=MANAGER_EMAIL, receptionist=RECEPTIONIST_EMAIL, client=CLIENT_EMAIL, password=DEMO_PASSWORD
     )
@@ -134,6 +144,21 @@ def _demo_client_login() -> None:
             "note": "Gently, on the tight spot beside the left shoulder blade.",
         },
     )
+
+
+def _demo_data_rights() -> None:
+    """The demo client asked to have her phone number corrected, and it
+    was; the manager exported her data for her once."""
+    client = Client.objects.get(email=CLIENT_EMAIL)
+    manager = get_user_model().objects.get(email=MANAGER_EMAIL)
+    if not CorrectionRequest.objects.filter(client=client).exists():
+        correction = rights.record_correction_request(
+            client=client, received_on=timezone.localdate() - timedelta(days=3),
+            request="My old phone number is still on file.", actor=manager)
+        rights.close_correction_request(correction=correction, state="corrected",
+                                        outcome="Updated the phone number and told her so.", actor=manager)
+    if not RecordAccess.objects.filter(client=client).exists():
+        rights.export_client(client=client, actor=manager)
 
 
 def _demo_calendar(location: Location) -> None:

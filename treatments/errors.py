@@ -28,6 +28,11 @@ class RecordError(DomainError):
         ),
         # Clearances
         "invalid_clearance": (INVALID, _("Some of the clearance details are not valid; see the fields.")),
+        "correction_needs_outcome": (INVALID, _("Say what was done about the request before closing it.")),
+        "correction_state_invalid": (INVALID, _("A request is closed as corrected or as declined.")),
+        "correction_closed": (CONFLICT, _("This request was closed already; record a new one if the client asks "
+                                          "again.")),
+        "correction_request_blank": (INVALID, _("Write down what the client asked to have corrected.")),
     }
 
 

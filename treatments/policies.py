@@ -24,6 +24,7 @@ record services all ask here. Appointments, schedules and accounts are
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 
 from django.db.models import Q, QuerySet
 
@@ -114,6 +115,33 @@ def note_view(user, note: SessionNote) -> NoteView | None:
     if client is not None and note.client_id == client.pk and note.is_signed and note.shared_with_client:
         return NoteView.SHARED
     return None
+
+
+def note_views(user, notes: Sequence[SessionNote]) -> dict[int, NoteView | None]:
+    """``note_view`` for each of ``notes`` (by id), in a fixed number of
+    queries however many there are: a record page shows them all at once.
+    The same rules as ``note_view``, asked once for every client."""
+    if not getattr(user, "is_authenticated", False):
+        return dict.fromkeys((note.pk for note in notes), None)
+    if is_manager(user):
+        return dict.fromkeys((note.pk for note in notes), NoteView.FULL)
+    practitioner = practitioner_of(user)
+    booked: set[int] = set()
+    if practitioner is not None and notes:
+        booked = set(_booked_with(practitioner.pk).filter(client_id__in={note.client_id for note in notes})
+                     .values_list("client_id", flat=True))
+    front_desk, client = roles.is_front_desk(user), client_of(user)
+    views: dict[int, NoteView | None] = {}
+    for note in notes:
+        if practitioner is not None and (note.practitioner_id == practitioner.pk or note.client_id in booked):
+            views[note.pk] = NoteView.FULL
+        elif front_desk:
+            views[note.pk] = NoteView.EXISTENCE
+        elif client is not None and note.client_id == client.pk and note.is_signed and note.shared_with_client:
+            views[note.pk] = NoteView.SHARED
+        else:
+            views[note.pk] = None
+    return views
 
 
 def may_write_note(user, appointment: Appointment) -> bool:
