@@ -191,6 +191,7 @@ class ClinicalClientAdmin(ClinicClientAdmin):
                 "client": client,
                 "record": record,
                 "clinical": clinical,
+                "flags": selectors.flags_for(client) if clinical else [],
                 # Newest first; the timeline and the chart run oldest first.
                 "notes": [(note, views.get(note.pk)) for note in reversed(record.notes)
                           if views.get(note.pk) is not None],

@@ -71,13 +71,15 @@ def test_what_each_role_sees_of_client_a_s_record(role, client, panel, studio, h
         assert 'class="pain-chart"' in page and 'data-pain="7"' in page
         assert 'class="body-chart"' in page and 'data-intensity="8"' in page
         assert "Pain before was 7, not 6." in page  # the amendment
+        # Lower back 7/10 in the latest answers meets the shipped pain rule.
+        assert 'id="flags"' in page and "Significant pain: a doctor first" in page
         entry = reads.get()
         assert (entry.actor, entry.subject, entry.role) == (
             panel[role], "clinical record", {"manager": "manager", "superuser": "superuser"}.get(role, "practitioner"))
     else:
         assert {view for _, view in notes} == {"existence"}
         for secret in ("Session 1: stiff lower back.", "Mild asthma", "Pain before was 7", "Effleurage",
-                       "pain-chart", "body-chart", "Tight paraspinal"):
+                       "pain-chart", "body-chart", "Tight paraspinal", 'id="flags"', "Significant pain"):
             assert secret not in page
         assert "Signed" in page
         assert not reads.exists()
