@@ -13,6 +13,7 @@ to a signed note below the application too (migration 0010).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -67,6 +68,7 @@ MAX_HOME_CARE = 10
 MAX_MINUTES = 240
 
 SIDES = ("front", "back")
+POINT_CODE = re.compile(r"[A-Z]{2}[0-9]{1,2}")  # as the catalogue writes them, e.g. GB20
 NO_NOTE_STATUSES = frozenset({AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW})
 SOAP_FIELDS = ("subjective", "objective", "assessment", "plan")
 
@@ -196,7 +198,7 @@ def clean_points(codes: Any) -> list[AcupressurePoint]:
     entries = _id_list(codes, limit=MAX_POINTS, code="points_invalid", field_name="points", entry="point_entry")
     refuse = lambda name, **params: RecordError("points_invalid", field="points",  # noqa: E731
                                                 problem=problem(name, **params))
-    if not all(isinstance(code, str) and 0 < len(code) <= 8 for code in entries):
+    if not all(isinstance(code, str) and POINT_CODE.fullmatch(code) for code in entries):
         raise refuse("point_entry")
     repeated = next((code for code in entries if entries.count(code) > 1), None)
     if repeated is not None:
@@ -204,7 +206,7 @@ def clean_points(codes: Any) -> list[AcupressurePoint]:
     known = AcupressurePoint.objects.in_bulk(entries, field_name="code")
     missing = next((code for code in entries if code not in known), None)
     if missing is not None:
-        raise refuse("unknown_point", value=missing.replace("\x00", ""))
+        raise refuse("unknown_point", value=missing)
     return [known[code] for code in entries]
 
 
