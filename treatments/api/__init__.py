@@ -2,5 +2,7 @@
 client's home care (``catalogue``), and the clinical records."""
 
 from treatments.api.catalogue import HomeCareList, PractitionerList, ServiceList
+from treatments.api.notes import AmendNoteView, AppointmentNoteView, PractitionerTodayView, SignNoteView
 
-__all__ = ["HomeCareList", "PractitionerList", "ServiceList"]
+__all__ = ["AmendNoteView", "AppointmentNoteView", "HomeCareList", "PractitionerList", "PractitionerTodayView",
+           "ServiceList", "SignNoteView"]
