@@ -14,13 +14,14 @@ from treatments.models import AcupressurePoint, HomeCareRoutine, SessionNote, Te
 from treatments.services import notes
 
 
-def appointment(studio, *, client, practitioner, start: datetime, status=AppointmentStatus.CONFIRMED) -> Appointment:
+def appointment(studio, *, client, practitioner, start: datetime, status=AppointmentStatus.CONFIRMED,
+                **fields) -> Appointment:
     """An appointment written straight to the table: one the booking rules
     would place anywhere, for the notes that refer to it."""
     return Appointment.objects.create(
         client=client, practitioner=practitioner, service=studio.service, location=studio.location,
         start=start, end=start + timedelta(hours=1), buffer_end=start + timedelta(hours=1, minutes=15),
-        price=studio.service.price, source=Source.STAFF, status=status,
+        price=studio.service.price, source=Source.STAFF, status=status, **fields,
     )
 
 
