@@ -1,3 +1,3 @@
 """The treatments app's staff-panel pages, a module per topic."""
 
-from treatments.admin import catalogue  # noqa: F401  (registers the pages)
+from treatments.admin import catalogue, notes  # noqa: F401  (registers the pages)
