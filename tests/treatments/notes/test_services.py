@@ -5,7 +5,7 @@ record each write leaves."""
 from __future__ import annotations
 
 import math
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 
@@ -306,3 +306,19 @@ def test_each_client_has_a_chain_of_their_own(signed, studio, author):
 def test_points_and_techniques_are_rows_of_the_catalogue(filled):
     assert NotePoint.objects.filter(note=filled, point=a_point("GB20")).exists()
     assert NoteTechnique.objects.filter(note=filled).count() == 2
+
+
+def test_each_link_hashes_its_record_with_the_link_before(signed, author):
+    """Written out here, not through ``signing``: SHA-256 of the sorted-key
+    JSON of the content followed by the previous link's hash."""
+    import hashlib
+    import json
+
+    amendment = notes.amend_note(actor=author, note=signed, text="Also the left shoulder.", reason="Left out.")
+    first, second = RecordSignature.objects.order_by("sequence")
+    stored = Amendment.objects.get(pk=amendment.pk)
+    content = {"record": "amendment", "id": stored.pk, "note": signed.pk, "text": "Also the left shoulder.",
+               "reason": "Left out.", "author": author.pk,
+               "created_at": stored.created_at.astimezone(UTC).isoformat(timespec="microseconds")}
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert second.content_hash == hashlib.sha256((text + first.content_hash).encode()).hexdigest()
