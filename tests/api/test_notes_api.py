@@ -90,6 +90,9 @@ def test_no_note_for_a_cancelled_appointment(booked, people):
 def test_an_appointment_that_does_not_exist_is_a_404(people, db):
     assert call(people["assigned_practitioner"], "post", path(999999)).status_code == 404
     assert call(people["assigned_practitioner"], "get", path(999999)).status_code == 404
+    for tail in ("", "sign/", "amendments/"):
+        assert call(people["assigned_practitioner"], "post", path(2**100, tail)).status_code == 404
+    assert call(people["assigned_practitioner"], "patch", path(2**100), {}).status_code == 404
 
 
 # -- reading -----------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from treatments.policies import NoteView
 from treatments.services import notes
 
 SUMMARY_LENGTH = 280
+LARGEST_ID = 2**63 - 1  # a path's id beyond any row's (and beyond what SQLite can compare)
 APPOINTMENT_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The appointment's id.")
 
 
@@ -187,7 +188,7 @@ class _NoteViewBase(APIView):
     def _note(self, request, pk: int) -> tuple[SessionNote, NoteView]:
         """The appointment's note and how much of it the caller sees; a 404
         when there is none, or none they may know of."""
-        note = selectors.note_of_appointment(pk)
+        note = selectors.note_of_appointment(pk) if pk <= LARGEST_ID else None
         view = policies.note_view(request.user, note) if note is not None else None
         if view is None:
             raise RecordError("not_found")
@@ -216,7 +217,8 @@ class AppointmentNoteView(_NoteViewBase):
         description="Start the note (the appointment's practitioner only). Starting it again returns it (200).",
     )
     def post(self, request, pk: int):
-        appointment = booking_policies.visible_appointments(request.user).filter(pk=pk).first()
+        appointment = booking_policies.visible_appointments(request.user).filter(pk=pk).first() if (
+            pk <= LARGEST_ID) else None
         if appointment is None:
             raise RecordError("not_found")
         started = notes.start_note(actor=request.user, appointment=appointment, address=client_address(request))
