@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from datetime import datetime
 from typing import Any, Final
 
@@ -80,6 +81,10 @@ def subject(note: SessionNote) -> str:
 # -- checking what a draft is given ----------------------------------------------
 
 
+def _refused(code: str, field_name: str, name: str, **params) -> RecordError:
+    return RecordError(code, field=field_name, problem=problem(name, **params))
+
+
 def _text(value: Any, *, name: str, limit: int, required: bool = False) -> str:
     if not isinstance(value, str):
         raise RecordError("required" if value is None else "not_text", field=name)
@@ -117,8 +122,7 @@ def _entries(value: Any, key: str, limit: int) -> list:
     return value
 
 
-def _chart(name: str, **params) -> RecordError:
-    return RecordError("body_chart_invalid", field="body_chart", problem=problem(name, **params))
+_chart = partial(_refused, "body_chart_invalid", "body_chart")
 
 
 def _exact_keys(entry: Any, key: str, keys: tuple[str, ...]) -> None:
@@ -163,18 +167,16 @@ def clean_body_chart(chart: Any) -> dict:
     return {"regions": regions, "marks": marks}
 
 
-def _id_list(value: Any, *, limit: int, code: str, field_name: str, entry: str) -> list:
+def _id_list(value: Any, *, limit: int, refuse: Callable[..., RecordError], entry: str) -> list:
     if not isinstance(value, list | tuple) or len(value) > limit:
-        raise RecordError(code, field=field_name, problem=problem(entry))
+        raise refuse(entry)
     return list(value)
 
 
 def clean_techniques(techniques: Any) -> list[tuple[Technique, int]]:
     """``[(technique id, minutes 1-240)]``, each technique once."""
-    entries = _id_list(techniques, limit=MAX_TECHNIQUES, code="techniques_invalid", field_name="techniques",
-                       entry="technique_entry")
-    refuse = lambda name, **params: RecordError("techniques_invalid", field="techniques",  # noqa: E731
-                                                problem=problem(name, **params))
+    refuse = partial(_refused, "techniques_invalid", "techniques")
+    entries = _id_list(techniques, limit=MAX_TECHNIQUES, refuse=refuse, entry="technique_entry")
     pairs = []
     for entry in entries:
         if not isinstance(entry, list | tuple) or len(entry) != 2 or not _whole(entry[0], 1, 2**31 - 1):
@@ -195,9 +197,8 @@ def clean_techniques(techniques: Any) -> list[tuple[Technique, int]]:
 
 def clean_points(codes: Any) -> list[AcupressurePoint]:
     """Catalogue codes (``GB20``), each once."""
-    entries = _id_list(codes, limit=MAX_POINTS, code="points_invalid", field_name="points", entry="point_entry")
-    refuse = lambda name, **params: RecordError("points_invalid", field="points",  # noqa: E731
-                                                problem=problem(name, **params))
+    refuse = partial(_refused, "points_invalid", "points")
+    entries = _id_list(codes, limit=MAX_POINTS, refuse=refuse, entry="point_entry")
     if not all(isinstance(code, str) and POINT_CODE.fullmatch(code) for code in entries):
         raise refuse("point_entry")
     repeated = next((code for code in entries if entries.count(code) > 1), None)
@@ -212,10 +213,8 @@ def clean_points(codes: Any) -> list[AcupressurePoint]:
 
 def clean_home_care(routine_ids: Any) -> list[HomeCareRoutine]:
     """Ids of active home-care routines, each once."""
-    entries = _id_list(routine_ids, limit=MAX_HOME_CARE, code="home_care_invalid", field_name="home_care",
-                       entry="routine_entry")
-    refuse = lambda name, **params: RecordError("home_care_invalid", field="home_care",  # noqa: E731
-                                                problem=problem(name, **params))
+    refuse = partial(_refused, "home_care_invalid", "home_care")
+    entries = _id_list(routine_ids, limit=MAX_HOME_CARE, refuse=refuse, entry="routine_entry")
     if not all(_whole(routine_id, 1, 2**31 - 1) for routine_id in entries):
         raise refuse("routine_entry")
     repeated = next((routine_id for routine_id in entries if entries.count(routine_id) > 1), None)
@@ -366,7 +365,7 @@ def _give_home_care(note: SessionNote, routines: Sequence[HomeCareRoutine], acto
     ends it on its own page."""
     signer = home_care_signer(actor)
     if routines and signer is None:
-        raise RecordError("home_care_invalid", field="home_care", problem=problem("no_signer"))
+        raise _refused("home_care_invalid", "home_care", "no_signer")
     given_on = timezone.localtime(note.appointment.start, note.appointment.location.time_zone).date()
     active = {assignment.routine_id: assignment for assignment in
               HomeCareAssignment.objects.filter(client_id=note.client_id, active=True,
