@@ -23,14 +23,18 @@ from clinic.api import (
 )
 from clinic.rest import error_responses
 from treatments.api import (
+    AmendNoteView,
+    AppointmentNoteView,
     ClientFlagsView,
     ClientIntakeView,
     HomeCareList,
     MyIntakeView,
     MyRecheckView,
     PractitionerList,
+    PractitionerTodayView,
     RecordAccessList,
     ServiceList,
+    SignNoteView,
 )
 
 router = SimpleRouter()
@@ -92,6 +96,10 @@ urlpatterns = [
     path("services/", ServiceList.as_view(), name="services"),
     path("practitioners/", PractitionerList.as_view(), name="practitioners"),
     path("availability/", AvailabilityView.as_view(), name="availability"),
+    path("practitioner/today/", PractitionerTodayView.as_view(), name="practitioner-today"),
+    path("appointments/<int:pk>/note/", AppointmentNoteView.as_view(), name="appointment-note"),
+    path("appointments/<int:pk>/note/sign/", SignNoteView.as_view(), name="appointment-note-sign"),
+    path("appointments/<int:pk>/note/amendments/", AmendNoteView.as_view(), name="appointment-note-amendments"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     *router.urls,

@@ -24,8 +24,9 @@ from treatments.models import (
     Intake,
     RecordAccess,
     Service,
+    SessionNote,
 )
-from treatments.services import rights
+from treatments.services import notes, rights
 from treatments.services.intake import record_clearance, record_intake
 
 DEMO_PASSWORD = "demo-clinic-2026"
@@ -120,6 +121,7 @@ def load_demo() -> DemoLogins:
     _demo_client_login()
     _demo_appointments()
     _demo_health_answers()
+    _demo_session_note()
     _demo_data_rights()
     return DemoLogins(
         manager=MANAGER_EMAIL, receptionist=RECEPTIONIST_EMAIL, client=CLIENT_EMAIL, password=DEMO_PASSWORD
@@ -226,3 +228,25 @@ def _demo_health_answers() -> None:
         doctor="Dr. K. Raman", document_reference="Letter in the paper file, drawer 2",
         issued_on=today, valid_until=today + timedelta(days=90),
     )
+def _demo_session_note() -> None:
+    """One signed session note, written as a practitioner writes it, so the
+    records pages have something to show."""
+    if SessionNote.objects.exists():
+        return
+    appointment = Appointment.objects.select_related("practitioner__user").order_by("start", "pk").first()
+    if appointment is None or appointment.practitioner.user is None:
+        return
+    author = appointment.practitioner.user
+    note = notes.start_note(actor=author, appointment=appointment).note
+    notes.update_draft(
+        actor=author, note=note,
+        subjective="Ache between the shoulder blades after long days at a laptop.",
+        objective="Tender, tight band along the right upper back; full range of movement.",
+        assessment="Muscle tension from posture; nothing that needs a doctor.",
+        plan="Another session in two weeks; a short break from the screen every hour.",
+        pressure="medium", pain_before=5, pain_after=2, client_response="Relaxed; less ache when turning the head.",
+        body_chart={"regions": [{"side": "back", "region": "upper_back"}],
+                    "marks": [{"side": "back", "x": 0.58, "y": 0.3, "intensity": 5}]},
+        points=["GB21"], shared_with_client=True,
+    )
+    notes.sign_note(actor=author, note=note)

@@ -4,9 +4,10 @@ the questionnaire, its re-check, and flags; ``records``: the access log)."""
 
 from treatments.api.catalogue import HomeCareList, PractitionerList, ServiceList
 from treatments.api.intake import ClientFlagsView, ClientIntakeView, MyIntakeView, MyRecheckView
+from treatments.api.notes import AmendNoteView, AppointmentNoteView, PractitionerTodayView, SignNoteView
 from treatments.api.records import RecordAccessList
 
 __all__ = [
-    "ClientFlagsView", "ClientIntakeView", "HomeCareList", "MyIntakeView", "MyRecheckView", "PractitionerList",
-    "RecordAccessList", "ServiceList",
+    "AmendNoteView", "AppointmentNoteView", "ClientFlagsView", "ClientIntakeView", "HomeCareList", "MyIntakeView",
+    "MyRecheckView", "PractitionerList", "PractitionerTodayView", "RecordAccessList", "ServiceList", "SignNoteView",
 ]

@@ -306,6 +306,20 @@ def read_flags(*, actor, client: Client, on: date | None = None, address: str | 
     return flags
 
 
+def read_flags_of_clients(*, actor, client_ids, address: str | None = None) -> dict[int, list[Flag]]:
+    """The flags of those of ``client_ids`` whose clinical content ``actor``
+    reads (the others are left out), each client's read logged: a
+    practitioner's day in one go."""
+    readable = sorted(policies.clinical_clients(actor).filter(pk__in=set(client_ids)).values_list("pk", flat=True))
+    if not readable:
+        return {}
+    with transaction.atomic():
+        flags = selectors.flags_for_clients(readable)
+        for client_id in readable:
+            record_access(actor=actor, client=client_id, action=AccessAction.READ, subject="flags", address=address)
+    return flags
+
+
 # -- clearances ------------------------------------------------------------------------
 
 
