@@ -255,7 +255,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # A session note's status shares the name "status" with an appointment's.
-    "ENUM_NAME_OVERRIDES": {"NoteStatusEnum": "treatments.models.records.NoteStatus"},
+    "ENUM_NAME_OVERRIDES": {
+        "NoteStatusEnum": "treatments.models.records.NoteStatus",
+        "PressureEnum": "treatments.models.records.Pressure",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "clinic.rest.every_operation_may_refuse",

@@ -157,7 +157,7 @@ class DraftInput(StrictSerializer):
     objective = _text(notes.MAX_SOAP_LENGTH)
     assessment = _text(notes.MAX_SOAP_LENGTH)
     plan = _text(notes.MAX_SOAP_LENGTH)
-    pressure = serializers.ChoiceField(choices=["", *Pressure.values], required=False)
+    pressure = serializers.ChoiceField(choices=Pressure.choices, allow_blank=True, required=False)
     pain_before = serializers.IntegerField(min_value=0, max_value=10, required=False, allow_null=True)
     pain_after = serializers.IntegerField(min_value=0, max_value=10, required=False, allow_null=True)
     client_response = _text(notes.MAX_RESPONSE_LENGTH)
