@@ -19,6 +19,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from bookings.models import Appointment
@@ -26,9 +27,9 @@ from clinic import roles
 from clinic.rest import json_depth
 from clinic.selectors import practitioner_of
 from clinic.signin import client_address
-from treatments import policies
+from treatments import charts, policies
 from treatments.errors import RecordError
-from treatments.models import Amendment, HomeCareRoutine, NotePoint, NoteTechnique, SessionNote
+from treatments.models import Amendment, BodyRegion, HomeCareRoutine, NotePoint, NoteTechnique, SessionNote
 from treatments.policies import NoteView
 from treatments.services import notes
 
@@ -252,8 +253,8 @@ class SessionNoteAdmin(admin.ModelAdmin):
         if self._view(request, obj) != NoteView.FULL:
             return EXISTENCE
         if self._may_draft(request, obj):
-            return [*ABOUT[:4], *DRAFT_FIELDS, "home_care_routines"]
-        fields = [*ABOUT, *DRAFT_FIELDS, "home_care"]
+            return [*ABOUT[:4], *DRAFT_FIELDS, "body_chart_drawing", "home_care_routines"]
+        fields = [*ABOUT, *DRAFT_FIELDS, "body_chart_drawing", "home_care"]
         return [*fields, "amendment_text", "amendment_reason"] if self._may_amend(request, obj) else fields
 
     def get_readonly_fields(self, request, obj=None):
@@ -262,8 +263,8 @@ class SessionNoteAdmin(admin.ModelAdmin):
         if self._view(request, obj) != NoteView.FULL:
             return EXISTENCE
         if self._may_draft(request, obj):
-            return ABOUT[:4]
-        return [*ABOUT, *DRAFT_FIELDS, "home_care"]
+            return [*ABOUT[:4], "body_chart_drawing"]
+        return [*ABOUT, *DRAFT_FIELDS, "body_chart_drawing", "home_care"]
 
     def get_inlines(self, request, obj):
         return self.inlines if self._view(request, obj) == NoteView.FULL else []
@@ -288,6 +289,12 @@ class SessionNoteAdmin(admin.ModelAdmin):
     @admin.display(description=_("session (local time)"), ordering="appointment__start")
     def session(self, note: SessionNote) -> str:
         return note.appointment.local(note.appointment.start)
+
+    @admin.display(description=_("body chart, drawn"))
+    def body_chart_drawing(self, note: SessionNote) -> str:
+        # The chart escapes every text it draws.
+        return mark_safe(charts.body_chart_svg(  # noqa: S308
+            note.body_chart, region_names=dict(BodyRegion.choices), ident=f"note-{note.pk}-body-chart"))
 
     # -- reading leaves an access record --
 

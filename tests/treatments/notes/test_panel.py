@@ -91,6 +91,8 @@ def test_a_draft_s_page_per_role(request, client, login, booked):
         form = response.context["adminform"].form
         assert ("subjective" in form.fields) is (expected == "edit")
         assert (SECRET in page) is (expected in ("edit", "read"))
+        # The body chart is drawn back from its data for those who read the note.
+        assert ('class="body-chart"' in page and "data-intensity=" in page) is (expected in ("edit", "read"))
         if expected == "existence":
             assert "Stiff neck" not in page and "Two more sessions" not in page and "GB20" not in page
             assert response.context["inline_admin_formsets"] == []
