@@ -35,8 +35,8 @@ from treatments.services import notes
 
 DRAFT_FIELDS = ["subjective", "objective", "assessment", "plan", "pressure", "pain_before", "pain_after",
                 "client_response", "body_chart", "shared_with_client"]
-ABOUT = ["client", "practitioner", "session", "status", "created_at", "signed_at", "signed_by"]
-EXISTENCE = ["client", "practitioner", "session", "status", "created_at", "signed_at"]
+ABOUT = ["client", "practitioner", "session", "status", "started", "signed", "signed_by"]
+EXISTENCE = ["client", "practitioner", "session", "status", "started", "signed"]
 MAX_CHART_TEXT = 20_000
 MAX_CHART_DEPTH = 4
 
@@ -184,8 +184,15 @@ class AmendmentInline(admin.TabularInline):
     model = Amendment
     extra = 0
     can_delete = False
-    fields = ["created_at", "author", "reason", "text"]
+    fields = ["written", "author", "reason", "text"]
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("note__appointment__location", "author")
+
+    @admin.display(description=_("written"))
+    def written(self, amendment: Amendment) -> str:
+        return amendment.note.appointment.local(amendment.created_at)
 
     def has_view_permission(self, request, obj=None):
         return _reads_in_full(self, request, obj)
@@ -199,7 +206,7 @@ class AmendmentInline(admin.TabularInline):
 
 @admin.register(SessionNote)
 class SessionNoteAdmin(admin.ModelAdmin):
-    list_display = ["session", "client", "practitioner", "status", "signed_at"]
+    list_display = ["session", "client", "practitioner", "status", "signed"]
     list_filter = ["status"]
     search_fields = ["client__full_name", "practitioner__display_name"]  # never the clinical text
     list_select_related = ["appointment__location", "client", "practitioner"]
@@ -289,6 +296,15 @@ class SessionNoteAdmin(admin.ModelAdmin):
     @admin.display(description=_("session (local time)"), ordering="appointment__start")
     def session(self, note: SessionNote) -> str:
         return note.appointment.local(note.appointment.start)
+
+    # On the clocks of the session's location, with the zone named.
+    @admin.display(description=_("started"), ordering="created_at")
+    def started(self, note: SessionNote) -> str:
+        return note.appointment.local(note.created_at)
+
+    @admin.display(description=_("signed"), ordering="signed_at")
+    def signed(self, note: SessionNote) -> str:
+        return note.appointment.local(note.signed_at) if note.signed_at else "—"
 
     @admin.display(description=_("body chart, drawn"))
     def body_chart_drawing(self, note: SessionNote) -> str:

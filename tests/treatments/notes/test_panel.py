@@ -206,7 +206,12 @@ def test_a_signed_note_is_read_only_but_takes_an_amendment(client, staff, booked
     amendment = Amendment.objects.get()
     assert (amendment.text, amendment.author) == ("Pain after was 4.", staff[role])
     assert RecordAccess.objects.get(action=AccessAction.AMEND).address == ADDRESS
-    assert "Pain after was 4." in get(client, change_url(note)).content.decode()
+    after = get(client, change_url(note)).content.decode()
+    assert "Pain after was 4." in after
+    # Signed and amended on the location's clocks, the zone named (Chennai: IST).
+    location_zone = booked.location.time_zone
+    for moment in (note.signed_at, amendment.created_at):
+        assert moment.astimezone(location_zone).strftime("%a %d %b %Y, %H:%M IST") in after
 
 
 @pytest.mark.parametrize("role", ["other_practitioner", "receptionist"])
