@@ -48,11 +48,11 @@ def add_sessions(studio, count: int, *, first_day=MONDAY - timedelta(days=70)) -
     notes = []
     for n in range(count):
         appointment = session(studio, start=local(first_day + timedelta(days=7 * n), 10))
-        note = SessionNoteFactory(appointment=appointment, signed=True, pain_before=7 - n % 4, pain_after=3 - n % 3,
+        note = SessionNoteFactory(appointment=appointment, pain_before=7 - n % 4, pain_after=3 - n % 3,
                                   body_chart=BODY_CHART if n == count - 1 else {},
                                   subjective=f"Session {n + 1}: stiff lower back.")
-        used(note, techniques=[("Effleurage", 10), ("Kneading", 20)], points=["GB20"])
-        note.home_care.add(assignment)
+        note = used(note, techniques=[("Effleurage", 10), ("Kneading", 20)], points=["GB20"], home_care=[assignment],
+                    then_sign=True)
         AmendmentFactory(note=note)
         notes.append(note)
     return notes

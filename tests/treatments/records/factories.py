@@ -70,12 +70,24 @@ def point(code: str) -> AcupressurePoint:
     return AcupressurePoint.objects.get(code=code)
 
 
-def used(note: SessionNote, *, techniques=(), points=()) -> SessionNote:
-    """Record the techniques (name, minutes) and points (codes) of ``note``."""
+def used(note: SessionNote, *, techniques=(), points=(), home_care=(), then_sign: bool = False) -> SessionNote:
+    """Record the techniques (name, minutes), points (codes) and home care
+    of a draft ``note``, then sign it if asked. The parts go in first: on
+    PostgreSQL a trigger refuses any change to the parts of a signed note."""
     for name, minutes in techniques:
         NoteTechnique.objects.create(note=note, technique=technique(name), minutes=minutes)
     for code in points:
         NotePoint.objects.create(note=note, point=point(code))
+    note.home_care.add(*home_care)
+    return sign(note) if then_sign else note
+
+
+def sign(note: SessionNote) -> SessionNote:
+    """Mark a draft signed, as the table holds a signed note (the chain is
+    the notes service's; these tests read records, they do not verify them)."""
+    SessionNote.objects.filter(pk=note.pk).update(
+        status=NoteStatus.SIGNED, signed_at=timezone.now(), signed_by=note.practitioner.user)
+    note.refresh_from_db()
     return note
 
 

@@ -40,9 +40,8 @@ def sessions(studio):
     GB20 (6 + 2) / 2 = 4.0 over 2; GB21 2.0 over 1."""
 
     def note(start, before, after, *, signed=True, techniques=(), points=()):
-        written = SessionNoteFactory(appointment=session(studio, start=start), signed=signed,
-                                     pain_before=before, pain_after=after)
-        return used(written, techniques=techniques, points=points)
+        written = SessionNoteFactory(appointment=session(studio, start=start), pain_before=before, pain_after=after)
+        return used(written, techniques=techniques, points=points, then_sign=signed)
 
     note(at(date(2026, 10, 5), 10), 8, 2, techniques=[("Effleurage", 10), ("Kneading", 20)], points=["GB20"])
     note(at(date(2026, 10, 12), 10), 6, 4, techniques=[("Kneading", 30)], points=["GB20", "GB21"])
