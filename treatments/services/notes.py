@@ -173,6 +173,20 @@ def _id_list(value: Any, *, limit: int, refuse: Callable[..., RecordError], entr
     return list(value)
 
 
+def _each_once_and_known(keys: list, fetch: Callable[[list], dict], *, refuse: Callable[..., RecordError],
+                         unknown: str) -> dict:
+    """The catalogue rows of ``keys`` (by ``fetch``, one query), refusing a
+    key given twice and then the first one the catalogue does not hold."""
+    repeated = next((key for key in keys if keys.count(key) > 1), None)
+    if repeated is not None:
+        raise refuse("repeated", value=repeated)
+    known = fetch(keys)
+    missing = next((key for key in keys if key not in known), None)
+    if missing is not None:
+        raise refuse(unknown, value=missing)
+    return known
+
+
 def clean_techniques(techniques: Any) -> list[tuple[Technique, int]]:
     """``[(technique id, minutes 1-240)]``, each technique once."""
     refuse = partial(_refused, "techniques_invalid", "techniques")
@@ -184,14 +198,8 @@ def clean_techniques(techniques: Any) -> list[tuple[Technique, int]]:
         if not _whole(entry[1], 1, MAX_MINUTES):
             raise refuse("minutes")
         pairs.append((entry[0], entry[1]))
-    ids = [technique_id for technique_id, _ in pairs]
-    repeated = next((technique_id for technique_id in ids if ids.count(technique_id) > 1), None)
-    if repeated is not None:
-        raise refuse("repeated", value=repeated)
-    known = Technique.objects.in_bulk(ids)
-    missing = next((technique_id for technique_id in ids if technique_id not in known), None)
-    if missing is not None:
-        raise refuse("unknown_technique", value=missing)
+    known = _each_once_and_known([technique_id for technique_id, _ in pairs], Technique.objects.in_bulk,
+                                 refuse=refuse, unknown="unknown_technique")
     return [(known[technique_id], minutes) for technique_id, minutes in pairs]
 
 
@@ -201,13 +209,8 @@ def clean_points(codes: Any) -> list[AcupressurePoint]:
     entries = _id_list(codes, limit=MAX_POINTS, refuse=refuse, entry="point_entry")
     if not all(isinstance(code, str) and POINT_CODE.fullmatch(code) for code in entries):
         raise refuse("point_entry")
-    repeated = next((code for code in entries if entries.count(code) > 1), None)
-    if repeated is not None:
-        raise refuse("repeated", value=repeated)
-    known = AcupressurePoint.objects.in_bulk(entries, field_name="code")
-    missing = next((code for code in entries if code not in known), None)
-    if missing is not None:
-        raise refuse("unknown_point", value=missing)
+    known = _each_once_and_known(entries, partial(AcupressurePoint.objects.in_bulk, field_name="code"),
+                                 refuse=refuse, unknown="unknown_point")
     return [known[code] for code in entries]
 
 
@@ -217,13 +220,8 @@ def clean_home_care(routine_ids: Any) -> list[HomeCareRoutine]:
     entries = _id_list(routine_ids, limit=MAX_HOME_CARE, refuse=refuse, entry="routine_entry")
     if not all(_whole(routine_id, 1, 2**31 - 1) for routine_id in entries):
         raise refuse("routine_entry")
-    repeated = next((routine_id for routine_id in entries if entries.count(routine_id) > 1), None)
-    if repeated is not None:
-        raise refuse("repeated", value=repeated)
-    known = HomeCareRoutine.objects.filter(active=True).in_bulk(entries)
-    missing = next((routine_id for routine_id in entries if routine_id not in known), None)
-    if missing is not None:
-        raise refuse("unknown_routine", value=missing)
+    known = _each_once_and_known(entries, HomeCareRoutine.objects.filter(active=True).in_bulk,
+                                 refuse=refuse, unknown="unknown_routine")
     return [known[routine_id] for routine_id in entries]
 
 
