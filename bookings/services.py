@@ -411,12 +411,23 @@ def reschedule_appointment(
         lock_ids(Client, [current.client_id])
         _check_client(client_id=current.client_id, start=start, end=start + session, actor=actor, now=now,
                       ignore_appointment_id=current.pk)
+        # Screened again for the new time (a clearance may end before it):
+        # a reason holds a confirmed appointment for review once more. With
+        # none, the status stands: an approval is not undone by a move.
+        review_reason = "; ".join(screening.reasons(
+            client_id=current.client_id, service_id=current.service_id, start=start, location_id=location_id))[:500]
+        from_status = current.status
         current.start, current.end, current.buffer_end = start, start + session, start + held
         current.location_id, current.room_id = location_id, room_id
-        current.save(update_fields=["start", "end", "buffer_end", "location", "room", "updated_at"])
+        fields = ["start", "end", "buffer_end", "location", "room", "updated_at"]
+        if review_reason:
+            current.status, current.review_reason = Status.PENDING, review_reason
+            fields += ["status", "review_reason"]
+        current.save(update_fields=fields)
+        held_again = {"review_reason": review_reason} if review_reason else {}
         _record(
-            current, Action.RESCHEDULED, actor=actor, at=now, from_status=current.status,
-            previous_start=previous.isoformat(), new_start=start.isoformat(),
+            current, Action.RESCHEDULED, actor=actor, at=now, from_status=from_status,
+            previous_start=previous.isoformat(), new_start=start.isoformat(), **held_again,
         )
     return current
 

@@ -132,3 +132,57 @@ def test_registering_twice_keeps_one():
     before = screening.registered()
     screening.register(review_reason)
     assert screening.registered() == before
+
+
+# -- a move is screened again ------------------------------------------------------------
+
+
+def test_a_move_past_the_clearance_s_last_day_holds_the_appointment_again(studio, answer, people):
+    answer(studio.client, pain_areas=[{"region": "lower_back", "intensity": 8}])
+    day = next_tuesday()
+    ClearanceFactory(client=studio.client, rule=rule(PAIN), issued_on=day - timedelta(days=30), valid_until=day)
+    appointment = book(studio)
+    assert appointment.status == AppointmentStatus.CONFIRMED
+    moved = services.reschedule_appointment(appointment=appointment, start=local(day + timedelta(days=7), 10),
+                                            actor=people["receptionist"])
+    moved.refresh_from_db()
+    assert moved.status == AppointmentStatus.PENDING and PAIN in moved.review_reason
+    event = AppointmentEvent.objects.filter(appointment=moved).latest("pk")
+    assert (event.from_status, event.to_status) == ("confirmed", "pending")
+    assert event.details["review_reason"] == moved.review_reason
+
+
+def test_a_move_the_clearance_still_covers_stays_confirmed(studio, answer, people):
+    answer(studio.client, pain_areas=[{"region": "lower_back", "intensity": 8}])
+    day = next_tuesday()
+    ClearanceFactory(client=studio.client, rule=rule(PAIN), issued_on=day - timedelta(days=30),
+                     valid_until=day + timedelta(days=7))
+    moved = services.reschedule_appointment(appointment=book(studio), start=local(day + timedelta(days=7), 10),
+                                            actor=people["receptionist"])
+    moved.refresh_from_db()
+    assert moved.status == AppointmentStatus.CONFIRMED and moved.review_reason == ""
+    assert "review_reason" not in AppointmentEvent.objects.filter(appointment=moved).latest("pk").details
+
+
+def test_an_approved_booking_moved_while_its_flag_stands_is_reviewed_again(studio, answer, people):
+    answer(studio.client, fever=True)
+    approved = services.approve_appointment(appointment=book(studio), actor=people["assigned_practitioner"])
+    moved = services.reschedule_appointment(appointment=approved, start=local(next_tuesday(), 14),
+                                            actor=people["receptionist"])
+    moved.refresh_from_db()
+    assert moved.status == AppointmentStatus.PENDING and FEVER in moved.review_reason
+
+
+def test_a_move_clear_of_flags_does_not_approve_a_held_booking(studio, answer, people):
+    """Only a person approves: a held booking moved to a day its clearance
+    covers stays pending, with the reason it was held."""
+    answer(studio.client, pain_areas=[{"region": "lower_back", "intensity": 8}])
+    day = next_tuesday()
+    ClearanceFactory(client=studio.client, rule=rule(PAIN), issued_on=day + timedelta(days=1),
+                     valid_until=day + timedelta(days=30))
+    held = book(studio)
+    assert held.status == AppointmentStatus.PENDING
+    moved = services.reschedule_appointment(appointment=held, start=local(day + timedelta(days=7), 10),
+                                            actor=people["receptionist"])
+    moved.refresh_from_db()
+    assert moved.status == AppointmentStatus.PENDING and PAIN in moved.review_reason
