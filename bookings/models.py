@@ -233,6 +233,9 @@ class Appointment(models.Model):
         max_length=500, blank=True,
         help_text=_("Why the booking waits for a practitioner's review (from the client's health answers)."),
     )
+    client_confirmed_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("When the client said, from a reminder's link, that they are coming.")
+    )
 
     objects = AppointmentQuerySet.as_manager()
 
@@ -346,3 +349,78 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class Notification(models.Model):
+    """One message to a client about one appointment, written in the same
+    transaction as the booking change that calls for it (an outbox). The
+    dispatcher claims due rows, checks them again, sends, and marks each
+    once; nothing is ever scheduled far ahead in the broker."""
+
+    class Kind(models.TextChoices):
+        CONFIRMATION = "confirmation", _("Booking confirmation")
+        REMINDER = "reminder", _("Reminder")
+        RESCHEDULED = "rescheduled", _("Moved notice")
+        CANCELLED = "cancelled", _("Cancellation notice")
+        HOME_CARE = "home_care", _("Home-care follow-up")
+        CHECK_IN = "check_in", _("Pain check-in")
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("Email")
+        SMS = "sms", _("SMS")
+        WHATSAPP = "whatsapp", _("WhatsApp")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SENDING = "sending", _("Being sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Not sent")
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.PROTECT, related_name="notifications")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    due_at = models.DateTimeField(help_text=_("When it was planned to go out."))
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    for_start = models.DateTimeField(
+        help_text=_("The appointment's start when this was planned; a moved appointment's old messages are not sent.")
+    )
+    offset_minutes = models.PositiveIntegerField(
+        null=True, blank=True, help_text=_("For a reminder: how long before the start it was meant to go out.")
+    )
+    not_before = models.DateTimeField(help_text=_("Not sent before this: the due time, later after a failure."))
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claim = models.CharField(max_length=32, blank=True, help_text=_("The dispatcher batch that holds it."))
+    sent_at = models.DateTimeField(null=True, blank=True)
+    provider_id = models.CharField(max_length=200, blank=True)
+    fallback_of = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="fallback",
+        help_text=_("The message on another channel that failed, which this one replaces."),
+    )
+    answered_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("When the client used this message's link (each link works once).")
+    )
+    answer = models.CharField(max_length=16, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appointment", "kind", "channel", "due_at"], name="notification_once_per_kind_channel_time"
+            ),
+            models.CheckConstraint(condition=Q(state__in=[
+                "pending", "sending", "sent", "failed", "skipped"]), name="notification_state_valid"),
+            models.CheckConstraint(
+                condition=~Q(state="sent") | Q(sent_at__isnull=False), name="notification_sent_has_time"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "not_before"], name="notification_due_idx"),
+            models.Index(fields=["appointment", "kind"], name="notification_appointment_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} by {self.get_channel_display()} for appointment {self.appointment_id}"

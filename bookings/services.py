@@ -26,14 +26,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from bookings import policies, screening, selectors
+from bookings import outbox, policies, screening, selectors
 from bookings.availability import Refusal
 from bookings.errors import BookingError
 from bookings.models import Appointment, AppointmentEvent, AppointmentStatus, IdempotencyKey, Source, WorkingHours
 from bookings.policies import Act
 from bookings.selectors import booking_rules, engine_around
 from clinic.locking import lock_first_available, lock_ids, lock_row, lock_rows, lock_wait_as_busy
-from clinic.models import Client, Practitioner, Room
+from clinic.models import Client, Location, Practitioner, Room
 from treatments.models.catalogue import Service
 
 Status = AppointmentStatus
@@ -283,6 +283,7 @@ def book_appointment(
         )
         held = {"review_reason": review_reason} if review_reason else {}
         _record(appointment, Action.BOOKED, actor=actor, at=now, source=appointment.source, **held)
+        outbox.plan_booked(appointment, client=client, location=Location.objects.get(pk=location_id), now=now)
     if practitioner is not None:
         appointment.practitioner = practitioner
     return appointment
@@ -429,6 +430,7 @@ def reschedule_appointment(
             current, Action.RESCHEDULED, actor=actor, at=now, from_status=from_status,
             previous_start=previous.isoformat(), new_start=start.isoformat(), **held_again,
         )
+        _tell_client(current, outbox.plan_moved, now=now)
     return current
 
 
@@ -464,6 +466,13 @@ def _save_move(current: Appointment, action: str, *, to: str, actor, at: datetim
     _record(current, action, actor=actor, at=at, from_status=previous)
 
 
+def _tell_client(current: Appointment, plan, *, now: datetime) -> None:
+    """Plan the messages the change calls for (``bookings.outbox``), in the
+    change's transaction."""
+    plan(current, client=Client.objects.get(pk=current.client_id),
+         location=Location.objects.get(pk=current.location_id), now=now)
+
+
 def approve_appointment(*, appointment: Appointment, actor=None, now: datetime | None = None) -> Appointment:
     now = now or timezone.now()
     if actor is not None:
@@ -475,6 +484,7 @@ def approve_appointment(*, appointment: Appointment, actor=None, now: datetime |
         if current.status != Status.PENDING:
             raise _refuse_move(current, Action.APPROVED)
         _save_move(current, Action.APPROVED, to=Status.CONFIRMED, actor=actor, at=now)
+        _tell_client(current, outbox.plan_booked, now=now)
     return current
 
 
@@ -501,6 +511,7 @@ def cancel_appointment(
             current, Action.CANCELLED, to=Status.CANCELLED, actor=actor, at=now,
             fields=("cancelled_at", "cancelled_by", "cancellation_reason", "late_cancellation"),
         )
+        _tell_client(current, outbox.plan_cancelled, now=now)
     return current
 
 
@@ -535,6 +546,7 @@ def complete(*, appointment: Appointment, actor=None, now: datetime | None = Non
             raise _refuse_move(current, Action.COMPLETED)
         current.completed_at = now
         _save_move(current, Action.COMPLETED, to=Status.COMPLETED, actor=actor, at=now, fields=("completed_at",))
+        _tell_client(current, outbox.plan_completed, now=now)
     return current
 
 
@@ -552,6 +564,7 @@ def mark_no_show(*, appointment: Appointment, actor=None, now: datetime | None =
         if now < current.start:
             raise BookingError("not_started")
         _save_move(current, Action.NO_SHOW, to=Status.NO_SHOW, actor=actor, at=now)
+        outbox.set_aside(current, "no-show")
     return current
 
 

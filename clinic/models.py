@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
@@ -77,6 +79,15 @@ class Location(models.Model):
     address = models.TextField()
     phone = PhoneNumberField(blank=True)
     time_zone = TimeZoneField(default=default_time_zone, use_pytz=False)
+    quiet_from = models.TimeField(
+        default=time(21, 0), help_text=_("No message goes to clients from this local time ...")
+    )
+    quiet_until = models.TimeField(
+        default=time(8, 0), help_text=_("... until this one. The same time for both means no quiet hours.")
+    )
+    cancellation_policy = models.TextField(
+        blank=True, help_text=_("Shown to clients in confirmations and before they cancel late.")
+    )
     active = models.BooleanField(default=True)
 
     class Meta:
@@ -166,6 +177,9 @@ class Client(models.Model):
         default=False, help_text=_("The client agreed to appointment reminders by email.")
     )
     sms_reminders = models.BooleanField(default=False, help_text=_("The client agreed to appointment reminders by SMS."))
+    whatsapp_reminders = models.BooleanField(
+        default=False, help_text=_("The client agreed to appointment reminders by WhatsApp.")
+    )
     emergency_contact_name = models.CharField(max_length=150, blank=True)
     emergency_contact_phone = PhoneNumberField(blank=True)
     staff_remarks = models.TextField(blank=True, help_text=_("For staff only; never shown to the client."))
@@ -192,6 +206,11 @@ class Client(models.Model):
                 condition=Q(sms_reminders=False) | ~Q(phone=""),
                 name="client_sms_reminders_need_phone",
                 violation_error_message=_("SMS reminders need a phone number."),
+            ),
+            models.CheckConstraint(
+                condition=Q(whatsapp_reminders=False) | ~Q(phone=""),
+                name="client_whatsapp_reminders_need_phone",
+                violation_error_message=_("WhatsApp reminders need a phone number."),
             ),
         ]
         indexes = [

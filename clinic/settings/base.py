@@ -304,3 +304,16 @@ CANCELLATION_WINDOW_HOURS = env.int("CANCELLATION_WINDOW_HOURS", default=24)
 CHECK_IN_OPENS_MINUTES = env.int("CHECK_IN_OPENS_MINUTES", default=120)
 # How long a booking waits for another booking's lock before answering "busy".
 LOCK_TIMEOUT_SECONDS = env.float("LOCK_TIMEOUT_SECONDS", default=5.0)
+
+# --- Notifications (bookings.outbox, bookings.dispatch) ------------------------
+# Reminders go out this many hours before the start (the ones already past
+# when the booking is made are not planned).
+REMINDER_HOURS = sorted({float(hours) for hours in env.list("REMINDER_HOURS", default=["24", "2"])}, reverse=True)
+# Which consented channel carries a message, best first; a confirmation
+# prefers email when the client agreed to it, for its calendar file.
+NOTIFICATION_CHANNELS = env.list("NOTIFICATION_CHANNELS", default=["whatsapp", "sms", "email"])
+# A reminder that falls in quiet hours goes out this long before they begin.
+QUIET_HOURS_MARGIN_MINUTES = env.int("QUIET_HOURS_MARGIN_MINUTES", default=15)
+# Follow-ups after a completed session.
+HOME_CARE_FOLLOW_UP_HOURS = env.int("HOME_CARE_FOLLOW_UP_HOURS", default=24)
+CHECK_IN_AFTER_HOURS = env.int("CHECK_IN_AFTER_HOURS", default=48)

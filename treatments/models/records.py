@@ -426,3 +426,25 @@ class CorrectionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Correction request from {self.client} ({self.received_on})"
+
+
+class PainCheckIn(models.Model):
+    """A client's answer, a couple of days after a session, to "how is the
+    pain today, 0 to 10?": one more point on their pain chart."""
+
+    client = models.ForeignKey("clinic.Client", on_delete=models.PROTECT, related_name="pain_check_ins")
+    appointment = models.OneToOneField(
+        "bookings.Appointment", on_delete=models.PROTECT, related_name="pain_check_in",
+        error_messages={"unique": _("This session's check-in is already answered.")},
+    )
+    pain = models.PositiveSmallIntegerField(validators=PAIN_SCALE)
+    answered_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-answered_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(pain__gte=0, pain__lte=10), name="pain_check_in_in_scale"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Pain {self.pain}/10 from {self.client} after appointment {self.appointment_id}"
