@@ -317,3 +317,7 @@ QUIET_HOURS_MARGIN_MINUTES = env.int("QUIET_HOURS_MARGIN_MINUTES", default=15)
 # Follow-ups after a completed session.
 HOME_CARE_FOLLOW_UP_HOURS = env.int("HOME_CARE_FOLLOW_UP_HOURS", default=24)
 CHECK_IN_AFTER_HOURS = env.int("CHECK_IN_AFTER_HOURS", default=48)
+# The address clients reach the site at, for the links in their messages.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# A reply link (confirm, cancel, check-in) works for at most this many days.
+REPLY_LINK_DAYS = env.int("REPLY_LINK_DAYS", default=14)
