@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from bookings.views import reply
 from clinic import views
 from clinic.health import healthz
 
@@ -12,6 +13,7 @@ urlpatterns = [
     path("admin/password_reset/done/", views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path("reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("reset/done/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("r/<str:token>/", reply, name="reply"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(("clinic.api_urls", "api"), namespace="api")),
 ]
