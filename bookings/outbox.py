@@ -80,7 +80,7 @@ def notice_time(moment: datetime, location: Location) -> datetime:
     return after_quiet(moment, *_quiet(location))
 
 
-def _write(appointment: Appointment, client: Client, planned: list[Planned]) -> list[Notification]:
+def _write(appointment: Appointment, client: Client, planned: list[Planned], *, revive: bool = False) -> list[Notification]:
     rows = []
     for plan in planned:
         channel = channel_for(client, plan.kind)
@@ -95,6 +95,8 @@ def _write(appointment: Appointment, client: Client, planned: list[Planned]) -> 
     # A row planned before for the same moment stands: one that was sent is
     # never sent again; one set aside by a move back and forth comes back.
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    if not revive:
+        return rows
     same = reduce(or_, (Q(kind=row.kind, channel=row.channel, due_at=row.due_at) for row in rows))
     Notification.objects.filter(same, appointment=appointment, state=State.SKIPPED).update(
         state=State.PENDING, for_start=appointment.start, last_error="", not_before=F("due_at")
@@ -121,7 +123,7 @@ def plan_moved(appointment: Appointment, *, client: Client, location: Location, 
     return _write(appointment, client, [
         Planned(Kind.RESCHEDULED, notice_time(now, location)),
         *reminder_times(start=appointment.start, location=location, now=now),
-    ])
+    ], revive=True)
 
 
 def plan_cancelled(appointment: Appointment, *, client: Client, location: Location, now: datetime) -> list[Notification]:
