@@ -102,14 +102,14 @@ class PractitionerAdmin(admin.ModelAdmin):
 @admin.register(Client)
 class ClientAdmin(HistoryAdmin):
     list_display = ["full_name", "phone", "email", "preferred_language", "email_reminders", "sms_reminders", "created_at"]
-    list_filter = ["preferred_language", "email_reminders", "sms_reminders", "created_at"]
+    list_filter = ["preferred_language", "email_reminders", "sms_reminders", "whatsapp_reminders", "created_at"]
     search_fields = ["full_name", "phone", "email", "user__email"]
     autocomplete_fields = ["user"]
     readonly_fields = ["created_at", "updated_at"]
     list_select_related = ["user"]
     fieldsets = [
         (None, {"fields": ["full_name", "phone", "email", "date_of_birth", "preferred_language", "user"]}),
-        (_("Reminders"), {"fields": ["email_reminders", "sms_reminders"]}),
+        (_("Reminders"), {"fields": ["email_reminders", "sms_reminders", "whatsapp_reminders"]}),
         (_("Emergency contact"), {"fields": ["emergency_contact_name", "emergency_contact_phone"]}),
         (_("For staff only"), {"fields": ["staff_remarks", "created_at", "updated_at"]}),
     ]

@@ -44,6 +44,7 @@ class RegistrationSerializer(StrictSerializer):
     preferred_language = serializers.ChoiceField(Client.Language.choices, required=False)
     email_reminders = serializers.BooleanField(required=False)
     sms_reminders = serializers.BooleanField(required=False)
+    whatsapp_reminders = serializers.BooleanField(required=False)
 
 
 class InputView(generics.GenericAPIView):

@@ -23,6 +23,7 @@ PROFILE_FIELDS = (
     "preferred_language",
     "email_reminders",
     "sms_reminders",
+    "whatsapp_reminders",
     "emergency_contact_name",
     "emergency_contact_phone",
 )

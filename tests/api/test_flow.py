@@ -203,6 +203,16 @@ def test_profile_rules_hold_on_update(people):
     assert api.get("/api/v1/me/").json()["email"] != "new@example.com"
 
 
+def test_a_client_chooses_whatsapp_reminders_which_need_a_phone(people):
+    api = api_as(people["client_a"])
+    response = api.patch("/api/v1/me/", {"whatsapp_reminders": True}, format="json")
+    assert response.status_code == 200 and response.json()["whatsapp_reminders"] is True
+    refused = api.patch("/api/v1/me/", {"phone": ""}, format="json")
+    assert refused.status_code == 400
+    assert "WhatsApp reminders need a phone number." in refused.json()["detail"]
+    assert api.get("/api/v1/me/").json()["phone"] != ""
+
+
 def test_wrong_password_and_bad_token_are_401(people):
     api = APIClient()
     wrong = api.post("/api/v1/auth/token/", {"email": people["client_a"].email, "password": "nope"}, format="json")

@@ -91,6 +91,7 @@ def client_export_document(holdings: selectors.ClientHoldings, *, exported_by, a
             "preferred_language": client.preferred_language,
             "email_reminders": client.email_reminders,
             "sms_reminders": client.sms_reminders,
+            "whatsapp_reminders": client.whatsapp_reminders,
             "emergency_contact_name": client.emergency_contact_name,
             "emergency_contact_phone": str(client.emergency_contact_phone),
             "staff_remarks": client.staff_remarks,
