@@ -80,7 +80,12 @@ def _staff_user(email: str, first_name: str, role: str):
 def load_demo() -> DemoLogins:
     location, _ = Location.objects.get_or_create(
         name="Anna Nagar studio",
-        defaults={"address": "2nd Avenue, Anna Nagar, Chennai 600040", "time_zone": "Asia/Kolkata"},
+        defaults={
+            "address": "2nd Avenue, Anna Nagar, Chennai 600040", "time_zone": "Asia/Kolkata",
+            "cancellation_policy": "Please cancel or move a visit at least 24 hours ahead, so another client can "
+                                   "have the time. Later cancellations and missed visits may be charged half the "
+                                   "treatment's price.",
+        },
     )
     for room_name in ("Room 1", "Room 2", "Foot care lounge"):
         Room.objects.get_or_create(location=location, name=room_name)
