@@ -153,6 +153,9 @@ USE_TZ = True
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("ta", "Tamil"), ("hi", "Hindi")]
 USE_I18N = True
+# One catalogue for the whole project (README, "Languages"); `make messages`
+# writes it, and the compiled .mo is committed.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 
 PHONENUMBER_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="IN")
 PHONENUMBER_DB_FORMAT = "E164"
