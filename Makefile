@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run dev migrate demo test lint check clean
+.PHONY: install run dev migrate demo test lint check messages clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,13 @@ lint: install
 check: install
 	DEBUG=true $(BIN)/python manage.py check
 	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
+
+## Extract the translatable strings into locale/ta (needs GNU gettext), then compile them; commit both files.
+messages: install
+	cd $(CURDIR) && DEBUG=true $(BIN)/python manage.py makemessages --locale ta --add-location file \
+	  --ignore '.venv/*' --ignore 'var/*' --ignore 'staticfiles/*' --ignore 'node_modules/*' \
+	  --ignore 'tests/*' --ignore 'bench/*'
+	cd $(CURDIR) && DEBUG=true $(BIN)/python manage.py compilemessages --locale ta --ignore '.venv/*'
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache

@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.http import Http404
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, parsers, renderers, serializers
 from rest_framework.fields import empty
@@ -68,7 +69,7 @@ def exception_handler(exc, context):
         messages = _flatten(exc.detail.get("non_field_errors", [])) if isinstance(exc.detail, dict) else _flatten(
             exc.detail
         )
-        detail = messages[0] if messages else "Some of the input is not valid; see the fields."
+        detail = messages[0] if messages else _("Some of the input is not valid; see the fields.")
         response.data = error_body("invalid", detail, fields)
     else:
         code = exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code
@@ -121,8 +122,8 @@ def json_depth(text: str) -> int:
 
 
 def _not_finite(text: str):
-    raise exceptions.ParseError("Numbers must be finite: NaN, Infinity and numbers too large for a float "
-                                "(such as 1e999) are not accepted.")
+    raise exceptions.ParseError(_("Numbers must be finite: NaN, Infinity and numbers too large for a float "
+                                  "(such as 1e999) are not accepted."))
 
 
 def _finite_float(text: str) -> float:
@@ -142,13 +143,15 @@ class JSONParser(parsers.JSONParser):
         try:
             text = stream.read().decode(parsers.get_encoding(parser_context or {}))
         except ValueError as error:
-            raise exceptions.ParseError(f"JSON parse error - {error}") from error
+            raise exceptions.ParseError(_("JSON parse error - %(error)s") % {"error": error}) from error
         if json_depth(text) > MAX_JSON_DEPTH:
-            raise exceptions.ParseError(f"The JSON is nested more than {MAX_JSON_DEPTH} levels deep.")
+            raise exceptions.ParseError(
+                _("The JSON is nested more than %(levels)s levels deep.") % {"levels": MAX_JSON_DEPTH}
+            )
         try:
             return json.loads(text, parse_constant=_not_finite, parse_float=_finite_float)
         except ValueError as error:
-            raise exceptions.ParseError(f"JSON parse error - {error}") from error
+            raise exceptions.ParseError(_("JSON parse error - %(error)s") % {"error": error}) from error
 
 
 # -- what a cache may keep ------------------------------------------------------
@@ -232,8 +235,8 @@ class StrictFields:
         if isinstance(data, Mapping):
             writable = [name for name, field in self.fields.items() if not field.read_only]
             refused = {
-                name: ["This field is read-only." if name in self.fields
-                       else f"Unknown field; this request takes: {', '.join(writable)}."]
+                name: [_("This field is read-only.") if name in self.fields
+                       else _("Unknown field; this request takes: %(fields)s.") % {"fields": ", ".join(writable)}]
                 for name in data if name not in writable
             }
             if refused:

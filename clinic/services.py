@@ -153,4 +153,8 @@ def send_password_reset(*, email: str, request) -> None:
         return
     form = PasswordResetForm({"email": email})
     if form.is_valid():
-        form.save(request=request, use_https=request.is_secure())
+        form.save(
+            request=request,
+            use_https=request.is_secure(),
+            extra_email_context={"valid_hours": max(1, settings.PASSWORD_RESET_TIMEOUT // 3600)},
+        )

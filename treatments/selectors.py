@@ -139,9 +139,9 @@ def _match(rule: ContraindicationRule, intake: Intake) -> tuple[str, list[str]] 
     if answer == IntakeAnswer.CONDITION and rule.keyword:
         keyword = rule.keyword.casefold()
         if keyword in intake.conditions.casefold():
-            return _("Conditions mention \u201c%(word)s\u201d") % {"word": rule.keyword}, []
+            return _("Conditions mention “%(word)s”") % {"word": rule.keyword}, []
         if keyword in intake.medications.casefold():
-            return _("Medications mention \u201c%(word)s\u201d") % {"word": rule.keyword}, []
+            return _("Medications mention “%(word)s”") % {"word": rule.keyword}, []
     return None
 
 

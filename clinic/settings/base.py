@@ -151,8 +151,13 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * 2  # a reset link works for two hours
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Kolkata")
 USE_TZ = True
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English"), ("ta", "Tamil"), ("hi", "Hindi")]
+# The languages the site answers in: those with a catalogue in locale/ (a client
+# may still record Hindi as their preference; the site answers them in English).
+LANGUAGES = [("en", "English"), ("ta", "Tamil")]
 USE_I18N = True
+# One catalogue for the whole project (README, "Languages"); `make messages`
+# writes it, and the compiled .mo is committed.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 
 PHONENUMBER_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="IN")
 PHONENUMBER_DB_FORMAT = "E164"

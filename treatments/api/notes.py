@@ -12,6 +12,7 @@ transaction, with the caller's address.
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
@@ -309,7 +310,7 @@ class PractitionerTodayView(APIView):
     def get(self, request):
         practitioner = practitioner_of(request.user)
         if practitioner is None:
-            raise RecordError("permission_denied", action="see a practitioner's day")
+            raise RecordError("permission_denied", action=gettext("see a practitioner's day"))
         day = selectors.day_of(practitioner.pk)
         readable = set(policies.clinical_clients(request.user).filter(
             pk__in={appointment.client_id for appointment in day}).values_list("pk", flat=True))

@@ -4,6 +4,7 @@ record."""
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 from rest_framework.permissions import IsAuthenticated
@@ -47,5 +48,5 @@ class RecordAccessList(generics.ListAPIView):
             return self.queryset
         client = require_client_of(self.request.user)
         if not policies.may_read_access_log(self.request.user, client):
-            raise RecordError("permission_denied", action="read this log")
+            raise RecordError("permission_denied", action=_("read this log"))
         return selectors.client_access_log(client)

@@ -23,6 +23,7 @@ from typing import Any, Final
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from bookings.models import Appointment, AppointmentStatus
 from bookings.policies import home_care_signer
@@ -276,7 +277,7 @@ def start_note(*, actor, appointment: Appointment, address: str | None = None) -
     per appointment, none for a cancelled appointment or a no-show.
     Starting a note that exists returns it (``created`` false), so a phone
     that retries never meets a conflict."""
-    _refuse_unless_author(actor, appointment, "write this session's note")
+    _refuse_unless_author(actor, appointment, _("write this session's note"))
     with lock_wait_as_busy(), transaction.atomic():
         current = lock_row(Appointment.objects, appointment.pk)
         existing = SessionNote.objects.filter(appointment=current).first()
@@ -384,7 +385,7 @@ def update_draft(*, actor, note: SessionNote, address: str | None = None, **give
     ``body_chart``, ``shared_with_client``; ``techniques`` as [(technique
     id, minutes)], ``points`` as catalogue codes and ``home_care`` as
     routine ids each replace the whole list. What is not given stays."""
-    _refuse_unless_author(actor, note.appointment, "change this note")
+    _refuse_unless_author(actor, note.appointment, _("change this note"))
     changes = check_draft(**given)
     with lock_wait_as_busy(), transaction.atomic():
         current = _locked_note(note)
@@ -412,7 +413,7 @@ def update_draft(*, actor, note: SessionNote, address: str | None = None, **give
 def sign_note(*, actor, note: SessionNote, address: str | None = None, now: datetime | None = None) -> SessionNote:
     """Sign a draft: from now on it is never changed, and the client's
     signature chain holds its hash. Signing a signed note changes nothing."""
-    _refuse_unless_author(actor, note.appointment, "sign this note")
+    _refuse_unless_author(actor, note.appointment, _("sign this note"))
     now = now or timezone.now()
     with lock_wait_as_busy(), transaction.atomic():
         current = _locked_note(note)
@@ -442,7 +443,7 @@ def amend_note(*, actor, note: SessionNote, text: str, reason: str, address: str
         if not current.is_signed:
             raise RecordError("note_not_signed")
         if not policies.may_amend(actor, current):
-            raise RecordError("permission_denied", action="amend this note")
+            raise RecordError("permission_denied", action=_("amend this note"))
         amendment = Amendment.objects.create(note=current, text=text, reason=reason, author=actor, created_at=now)
         amendment.refresh_from_db()
         _add_link(client_id=current.client_id, kind=RecordSignature.Kind.AMENDMENT,

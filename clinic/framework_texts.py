@@ -1,0 +1,57 @@
+"""Messages that Django REST framework, simplejwt and phonenumber-field
+write in English and ship no Tamil for, as a client of the API meets them.
+
+Nothing imports this module: it is here so that ``make messages`` extracts
+these strings into the project catalogue (``locale/``). gettext looks a
+message up by its text, so the framework's own ``_("This field is
+required.")`` finds the translation kept there. ``tests/i18n`` checks that
+each text is still one the installed framework writes.
+"""
+
+from django.utils.translation import gettext_noop
+
+DRF = [
+    # fields
+    gettext_noop("This field is required."),
+    gettext_noop("This field may not be null."),
+    gettext_noop("This field may not be blank."),
+    gettext_noop("Not a valid string."),
+    gettext_noop("Enter a valid email address."),
+    gettext_noop("Ensure this field has no more than {max_length} characters."),
+    gettext_noop("Ensure this field has at least {min_length} characters."),
+    gettext_noop("A valid integer is required."),
+    gettext_noop("A valid number is required."),
+    gettext_noop("Ensure this value is less than or equal to {max_value}."),
+    gettext_noop("Ensure this value is greater than or equal to {min_value}."),
+    gettext_noop('"{input}" is not a valid choice.'),
+    gettext_noop("Must be a valid boolean."),
+    gettext_noop("Date has wrong format. Use one of these formats instead: {format}."),
+    gettext_noop("Datetime has wrong format. Use one of these formats instead: {format}."),
+    gettext_noop('Invalid pk "{pk_value}" - object does not exist.'),
+    gettext_noop('Expected a list of items but got type "{input_type}".'),
+    gettext_noop("This list may not be empty."),
+    gettext_noop("Invalid data. Expected a dictionary, but got {datatype}."),
+    # requests
+    gettext_noop("Authentication credentials were not provided."),
+    gettext_noop("Incorrect authentication credentials."),
+    gettext_noop("You do not have permission to perform this action."),
+    gettext_noop("Not found."),
+    gettext_noop('Method "{method}" not allowed.'),
+    gettext_noop('Unsupported media type "{media_type}" in request.'),
+    gettext_noop("Request was throttled."),
+    gettext_noop("Invalid page."),
+]
+
+SIMPLEJWT = [
+    gettext_noop("No active account found with the given credentials"),
+    gettext_noop("Given token not valid for any token type"),
+    gettext_noop("Token is invalid or expired"),
+    gettext_noop("Token is invalid"),
+    gettext_noop("Token is expired"),
+    gettext_noop("Token is blacklisted"),
+    gettext_noop("User is inactive"),
+]
+
+PHONENUMBER_FIELD = [
+    gettext_noop("Enter a valid phone number."),
+]
