@@ -133,10 +133,10 @@ def reply(request, token: str) -> HttpResponse:
         with translation.override(appointment.client.preferred_language):
             try:
                 appointment = services.reply_by_link(notification=notification, action=action, now=now)
-            except BookingError as error:
+            except DomainError as error:  # the booking rules, or a calendar too busy to answer now
                 if error.code == "link_used":  # the other tab, a second later
                     return used_page(request, selectors.notification_for_reply(notification.pk))
-                return problem_page(request, error.code, notification=notification, error=error)
+                return problem_page(request, notification=notification, error=error)
         return render_reply(request, "bookings/reply/done.html", {
             "action": str(action), "late": appointment.late_cancellation,
         }, appointment=appointment)

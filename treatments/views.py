@@ -16,9 +16,9 @@ from django.views.decorators.http import require_http_methods
 
 from bookings import policies as booking_policies
 from bookings import selectors as booking_selectors
-from bookings.errors import BookingError
 from bookings.links import Action
 from bookings.views import LinkProblem, open_link, problem_page, render_reply, used_page
+from clinic.errors import DomainError
 from treatments.errors import RecordError
 from treatments.services.check_ins import PAIN_MAX, record_check_in
 
@@ -59,14 +59,14 @@ def check_in(request, token: str) -> HttpResponse:
             if form.is_valid():
                 try:
                     answer = record_check_in(notification=notification, pain=form.cleaned_data["pain"], now=now)
-                except BookingError as error:
-                    if error.code == "link_used":
-                        return used_page(request, booking_selectors.notification_for_reply(notification.pk))
-                    return problem_page(request, notification=notification, error=error)
                 except RecordError as error:
                     if error.field != "pain":
                         return problem_page(request, notification=notification, error=error)
                     form.add_error("pain", error.message)
+                except DomainError as error:  # the link's own refusals, or a busy database
+                    if error.code == "link_used":
+                        return used_page(request, booking_selectors.notification_for_reply(notification.pk))
+                    return problem_page(request, notification=notification, error=error)
                 else:
                     return render_reply(request, "treatments/check_in/thanks.html", {"answer": answer},
                                         appointment=appointment)
