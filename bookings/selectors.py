@@ -502,7 +502,7 @@ def notification_for_reply(notification_id: int) -> Notification | None:
 def notifications(queryset: QuerySet[Notification] | None = None) -> QuerySet[Notification]:
     """Messages with their appointment, its client and its location's clock."""
     queryset = Notification.objects.all() if queryset is None else queryset
-    return queryset.select_related("appointment__client", "appointment__location")
+    return queryset.select_related("appointment__client", "appointment__location", "appointment__service")
 
 
 @dataclass(frozen=True)
