@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from clinic.errors import Catalogue, DomainError, ErrorKind
 
 INVALID, FORBIDDEN, CONFLICT = ErrorKind.INVALID, ErrorKind.FORBIDDEN, ErrorKind.CONFLICT
+NOT_FOUND = ErrorKind.NOT_FOUND
 
 
 class BookingError(DomainError):
@@ -47,4 +48,21 @@ class BookingError(DomainError):
         "illegal_transition": (CONFLICT, _("A %(status)s appointment cannot be %(action)s.")),
         "too_early_to_check_in": (INVALID, _("Check-in opens %(hours)s hours before the appointment.")),
         "not_started": (INVALID, _("An appointment can be marked as a no-show only once it has started.")),
+        "attendance_not_open": (CONFLICT, _("Only an upcoming appointment can be confirmed.")),
+        # Replies from a message's link (shown to the client on the reply page)
+        "link_tampered": (NOT_FOUND, _(
+            "We could not read this link. Part of it may have been lost when it was copied: open it again from "
+            "the message itself.")),
+        "link_not_for_this": (NOT_FOUND, _("This link does not belong to the message it claims to come from.")),
+        "link_used": (CONFLICT, _("This link has been used already.")),
+        "link_expired": (CONFLICT, _("This link is too old to use now. Please contact the clinic.")),
+        "link_moved": (CONFLICT, _(
+            "The appointment has been moved since this message was sent, so its link no longer applies. "
+            "A newer message has the new time.")),
+        "link_cancelled": (CONFLICT, _("This appointment has been cancelled, so there is nothing left to do here.")),
+        "link_started": (CONFLICT, _("The appointment time has passed, so this link no longer works.")),
+        "link_closed": (CONFLICT, _("This appointment is already under way or over, so this link no longer works.")),
+        "link_not_completed": (CONFLICT, _("This session was not completed, so there is no check-in to answer.")),
+        # The outbox
+        "message_not_failed": (CONFLICT, _("Only a failed message can be sent again; this one is %(state)s.")),
     }

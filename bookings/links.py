@@ -54,7 +54,12 @@ def read_token(token: str) -> tuple[int, Action]:
         raise BadLink("tampered") from None
 
 
+# The pain check-in's page belongs to the records (``treatments.views``),
+# which the booking core never imports; the others are ``bookings.views``.
+ROUTES = {Action.CHECK_IN: "check_in_reply"}
+
+
 def reply_url(notification_id: int, action: Action) -> str:
     """The absolute address of the page that takes this reply."""
-    path = reverse("reply", kwargs={"token": make_token(notification_id, action)})
+    path = reverse(ROUTES.get(action, "reply"), kwargs={"token": make_token(notification_id, action)})
     return settings.SITE_URL.rstrip("/") + path

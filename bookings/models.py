@@ -315,6 +315,8 @@ class AppointmentEvent(models.Model):
         COMPLETED = "completed", _("Completed")
         CANCELLED = "cancelled", _("Cancelled")
         NO_SHOW = "no_show", _("Marked no-show")
+        CLIENT_CONFIRMED = "client_confirmed", _("Client confirmed they are coming")
+        MESSAGE_RETRIED = "message_retried", _("Failed message sent again")
 
     appointment = models.ForeignKey(Appointment, on_delete=models.PROTECT, related_name="events")
     action = models.CharField(max_length=16, choices=Action.choices)

@@ -26,10 +26,15 @@ from functools import reduce
 from operator import or_
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F, Q
+from django.utils import timezone
 
-from bookings.models import Appointment, Notification
+from bookings import policies
+from bookings.errors import BookingError
+from bookings.models import Appointment, AppointmentEvent, Notification
 from bookings.quiet_hours import after_quiet, before_quiet
+from clinic.locking import lock_ids, lock_row
 from clinic.models import Client, Location
 
 Kind, Channel, State = Notification.Kind, Notification.Channel, Notification.State
@@ -141,3 +146,30 @@ def plan_completed(appointment: Appointment, *, client: Client, location: Locati
 def set_aside(appointment: Appointment, reason: str) -> int:
     """A no-show: what is still waiting about its time is not sent."""
     return _set_aside(appointment, ABOUT_THE_TIME, reason)
+
+
+def retry(*, notification: Notification, actor, now: datetime | None = None) -> Notification:
+    """Send a failed message again: waiting from ``now``, with a fresh count
+    of attempts, for the dispatcher to claim (it checks the appointment and
+    the consent again before sending). Only a failed one; the error it
+    failed with stays in the appointment's trail with who asked."""
+    now = now or timezone.now()
+    if actor is not None and not policies.may_retry_messages(actor):
+        raise BookingError("permission_denied", action=policies.RETRY_LABEL)
+    with transaction.atomic():
+        # The appointment first: a booking change locks it before it sets
+        # its messages aside, and two writers must not wait on each other.
+        lock_ids(Appointment, [notification.appointment_id])
+        current = lock_row(Notification.objects.select_related("appointment"), notification.pk)
+        if current.state != State.FAILED:
+            raise BookingError("message_not_failed", state=current.get_state_display().lower())
+        AppointmentEvent.objects.create(
+            appointment=current.appointment, action=AppointmentEvent.Action.MESSAGE_RETRIED, actor=actor, at=now,
+            from_status=current.appointment.status, to_status=current.appointment.status,
+            details={"notification": current.pk, "kind": current.kind, "channel": current.channel,
+                     "attempts": current.attempts, "error": current.last_error},
+        )
+        current.state, current.not_before, current.attempts = State.PENDING, now, 0
+        current.last_error, current.claim, current.claimed_at = "", "", None
+        current.save(update_fields=["state", "not_before", "attempts", "last_error", "claim", "claimed_at"])
+    return current

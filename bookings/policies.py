@@ -17,6 +17,20 @@ here, and the booking service asks here before it writes.
 Only clients (for themselves) and the front desk (for a client they name)
 may book.
 
+Replies from a message's link (``link_refusal``): a signed link stands for
+the appointment's client, without a login. It offers what its message
+offers (confirm or cancel from a confirmation, a reminder or a moved
+notice; the pain check-in from a check-in) and only while that still
+makes sense: the appointment is still ahead, at the time the message
+named, and open. The booking service then acts as the client's login
+when there is one (``link_actor``), so the client's own rules are asked
+as well.
+
+Messages (the outbox): the front desk sees every notification and sends a
+failed one again; a practitioner sees, read-only, those of the
+appointments they treat (did the client get the reminder, did they
+confirm); clients and anyone else none.
+
 People:
 
 - Only a superuser makes superusers, gives staff status without a role,
@@ -40,7 +54,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bookings.errors import BookingError
-from bookings.models import Appointment, AppointmentEvent, TimeOff
+from bookings.models import Appointment, AppointmentEvent, AppointmentStatus, Notification, TimeOff
 from clinic import roles
 from clinic.models import Client, Practitioner, User
 from clinic.roles import is_front_desk
@@ -77,6 +91,8 @@ ACT_LABELS = {
     Act.EDIT_NOTES: _("change the notes of this appointment"),
 }
 BOOK_LABEL = _("book appointments: only clients and the front desk book")
+CONFIRM_ATTENDANCE_LABEL = _("confirm attendance for this appointment: only its client or the front desk can")
+RETRY_LABEL = _("send failed messages again: only the front desk can")
 
 FRONT_DESK_ACTS = frozenset(Act)
 PRACTITIONER_ACTS = frozenset(Act)  # on the appointments they treat
@@ -288,3 +304,73 @@ def home_care_editable(user, assignment: HomeCareAssignment) -> tuple[str, ...]:
     if is_front_desk(user):
         return ("active",)
     return ()
+
+
+# -- the client's own answers -----------------------------------------------------
+
+
+def may_confirm_attendance(user, appointment: Appointment, now: datetime | None = None) -> bool:
+    """Say that the client is coming: the client themselves before the start,
+    or the front desk taking it over the phone."""
+    if is_front_desk(user):
+        return True
+    client = client_of(user)
+    return client is not None and appointment.client_id == client.pk and appointment.start > (now or timezone.now())
+
+
+# What each message's links offer (the values of ``bookings.links.Action``,
+# which sits above this module).
+LINK_REPLIES: dict[str, frozenset[str]] = {
+    Notification.Kind.CONFIRMATION: frozenset({"confirm", "cancel"}),
+    Notification.Kind.REMINDER: frozenset({"confirm", "cancel"}),
+    Notification.Kind.RESCHEDULED: frozenset({"confirm", "cancel"}),
+    Notification.Kind.CHECK_IN: frozenset({"check_in"}),
+}
+UPCOMING = (AppointmentStatus.PENDING, AppointmentStatus.CONFIRMED)
+
+
+def link_refusal(notification: Notification, action: str, now: datetime) -> str | None:
+    """Why the link of ``notification`` for ``action`` may not be used at
+    ``now`` (a ``BookingError`` code), or ``None`` when it may. Whether it
+    was used already is the notification's own state, not a rule: the
+    service checks it under a lock."""
+    appointment = notification.appointment
+    if action not in LINK_REPLIES.get(notification.kind, frozenset()):
+        return "link_not_for_this"
+    if action == "check_in":
+        return None if appointment.status == AppointmentStatus.COMPLETED else "link_not_completed"
+    if appointment.status == AppointmentStatus.CANCELLED:
+        return "link_cancelled"
+    if appointment.status not in UPCOMING:
+        return "link_closed"
+    if appointment.start <= now:
+        return "link_started"
+    if notification.for_start != appointment.start:
+        return "link_moved"
+    return None
+
+
+def link_actor(appointment: Appointment):
+    """Whom a link reply acts as: the client's login when they have one, so
+    the booking service applies the client's own rules too; otherwise the
+    system, and ``link_refusal`` is the whole rule."""
+    return appointment.client.user
+
+
+# -- messages (the outbox) -----------------------------------------------------------
+
+
+def visible_notifications(user, queryset: QuerySet[Notification] | None = None) -> QuerySet[Notification]:
+    queryset = Notification.objects.all() if queryset is None else queryset
+    if not getattr(user, "is_authenticated", False):
+        return queryset.none()
+    if is_front_desk(user):
+        return queryset
+    practitioner = practitioner_of(user)
+    return queryset.filter(appointment__practitioner=practitioner) if practitioner else queryset.none()
+
+
+def may_retry_messages(user) -> bool:
+    """Send a failed message again: the front desk, who answer the phone
+    when a client says they heard nothing."""
+    return getattr(user, "is_authenticated", False) and is_front_desk(user)

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Count, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from bookings.availability import (
@@ -26,7 +26,7 @@ from bookings.availability import (
     WeeklySpan,
     WorkPlan,
 )
-from bookings.models import BLOCKING_STATUSES, Appointment, Closure, DatedHours, TimeOff, WorkingHours
+from bookings.models import BLOCKING_STATUSES, Appointment, Closure, DatedHours, Notification, TimeOff, WorkingHours
 from clinic.models import Location, Practitioner, Room
 from treatments.models.catalogue import Service
 
@@ -483,3 +483,42 @@ def with_working_zone(time_off: QuerySet[TimeOff]) -> QuerySet[TimeOff]:
     ``working_zones`` (``None`` when they have none), to show it in."""
     first = Location.objects.filter(active=True, working_hours__practitioner_id=OuterRef("practitioner_id"))
     return time_off.annotate(working_zone=Subquery(first.order_by("time_zone").values("time_zone")[:1]))
+
+
+# -- messages (the outbox) ----------------------------------------------------------
+
+
+def notification_for_reply(notification_id: int) -> Notification | None:
+    """A message with everything its reply page shows about the appointment."""
+    return (
+        Notification.objects.select_related(
+            "appointment__client", "appointment__practitioner", "appointment__service", "appointment__location",
+        )
+        .filter(pk=notification_id)
+        .first()
+    )
+
+
+def notifications(queryset: QuerySet[Notification] | None = None) -> QuerySet[Notification]:
+    """Messages with their appointment, its client and its location's clock."""
+    queryset = Notification.objects.all() if queryset is None else queryset
+    return queryset.select_related("appointment__client", "appointment__location", "appointment__service")
+
+
+@dataclass(frozen=True)
+class OutboxState:
+    due_unsent: int  # due now and not sent yet (waiting or being sent)
+    oldest_due_seconds: int  # how long the oldest of them has been due; 0 when none
+    failed: int  # given up on, waiting for the front desk
+
+
+def outbox_state(now: datetime) -> OutboxState:
+    """One query, on the (state, not_before) index."""
+    unsent = Q(state__in=[Notification.State.PENDING, Notification.State.SENDING], not_before__lte=now)
+    row = Notification.objects.aggregate(
+        due_unsent=Count("pk", filter=unsent),
+        oldest=Min("not_before", filter=unsent),
+        failed=Count("pk", filter=Q(state=Notification.State.FAILED)),
+    )
+    oldest = max(0, int((now - row["oldest"]).total_seconds())) if row["oldest"] is not None else 0
+    return OutboxState(due_unsent=row["due_unsent"], oldest_due_seconds=oldest, failed=row["failed"])

@@ -27,9 +27,18 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from bookings import outbox, policies, screening, selectors
+from bookings.links import Action as Reply
 from bookings.availability import Refusal
 from bookings.errors import BookingError
-from bookings.models import Appointment, AppointmentEvent, AppointmentStatus, IdempotencyKey, Source, WorkingHours
+from bookings.models import (
+    Appointment,
+    AppointmentEvent,
+    AppointmentStatus,
+    IdempotencyKey,
+    Notification,
+    Source,
+    WorkingHours,
+)
 from bookings.policies import Act
 from bookings.selectors import booking_rules, engine_around
 from clinic.locking import lock_first_available, lock_ids, lock_row, lock_rows, lock_wait_as_busy
@@ -488,6 +497,13 @@ def approve_appointment(*, appointment: Appointment, actor=None, now: datetime |
     return current
 
 
+def is_late_cancellation(*, start: datetime, now: datetime) -> bool:
+    """Cancelling at ``now`` an appointment at ``start`` is late: inside
+    ``CANCELLATION_WINDOW_HOURS``. The reply page warns with this before
+    the client cancels; ``cancel_appointment`` marks it with this."""
+    return start - now < timedelta(hours=settings.CANCELLATION_WINDOW_HOURS)
+
+
 def cancel_appointment(
     *, appointment: Appointment, actor=None, reason: str = "", now: datetime | None = None
 ) -> Appointment:
@@ -496,7 +512,6 @@ def cancel_appointment(
     now = now or timezone.now()
     if actor is not None:
         policies.require(actor, Act.CANCEL, appointment, now)
-    window = timedelta(hours=settings.CANCELLATION_WINDOW_HOURS)
     with transaction.atomic():
         current = lock_row(Appointment.objects, appointment.pk)
         if current.status == Status.CANCELLED:
@@ -506,7 +521,7 @@ def cancel_appointment(
         current.cancelled_at = now
         current.cancelled_by = actor
         current.cancellation_reason = reason.strip()[:300]
-        current.late_cancellation = current.start - now < window
+        current.late_cancellation = is_late_cancellation(start=current.start, now=now)
         _save_move(
             current, Action.CANCELLED, to=Status.CANCELLED, actor=actor, at=now,
             fields=("cancelled_at", "cancelled_by", "cancellation_reason", "late_cancellation"),
@@ -578,3 +593,63 @@ def update_notes(*, appointment: Appointment, notes: str, actor=None) -> Appoint
             current.notes_for_practitioner = notes
             current.save(update_fields=["notes_for_practitioner", "updated_at"])
     return current
+
+
+# -- the client's own answers ----------------------------------------------------
+
+LINK_CANCEL_REASON = "Cancelled by the client from a message link"
+
+
+def confirm_attendance(*, appointment: Appointment, actor=None, now: datetime | None = None) -> Appointment:
+    """The client says they are coming: noted once on the appointment (the
+    staff calendar shows it) with its event; saying it again changes nothing."""
+    now = now or timezone.now()
+    if actor is not None and not policies.may_confirm_attendance(actor, appointment, now):
+        raise BookingError("permission_denied", action=policies.CONFIRM_ATTENDANCE_LABEL)
+    with transaction.atomic():
+        current = lock_row(Appointment.objects, appointment.pk)
+        if current.client_confirmed_at is not None:
+            return current
+        if current.status not in OPEN or current.start <= now:
+            raise BookingError("attendance_not_open")
+        current.client_confirmed_at = now
+        current.save(update_fields=["client_confirmed_at", "updated_at"])
+        _record(current, Action.CLIENT_CONFIRMED, actor=actor, at=now, from_status=current.status)
+    return current
+
+
+def take_reply(*, notification: Notification, action: str, now: datetime) -> Notification:
+    """Inside the transaction of the reply it allows: lock the message (after
+    its appointment, the order every booking change locks in), make sure
+    its link still works, and mark it answered, so the link works once.
+
+    Raises ``link_not_for_this``, ``link_used`` or one of the reasons of
+    ``policies.link_refusal``. Called by ``reply_by_link`` and by the
+    records' pain check-in, which writes its answer in the same transaction.
+    """
+    lock_ids(Appointment, [notification.appointment_id])
+    current = lock_row(Notification.objects.select_related("appointment__client"), notification.pk)
+    if current.answered_at is not None:
+        raise BookingError("link_used")
+    refusal = policies.link_refusal(current, action, now)
+    if refusal is not None:
+        raise BookingError(refusal)
+    current.answered_at, current.answer = now, str(action)
+    current.save(update_fields=["answered_at", "answer"])
+    return current
+
+
+def reply_by_link(*, notification: Notification, action: str, now: datetime | None = None) -> Appointment:
+    """Confirm or cancel the appointment from a message's link, once. The
+    cancellation goes through ``cancel_appointment``, window and all; a
+    refusal leaves the link unused."""
+    now = now or timezone.now()
+    if action not in (Reply.CONFIRM, Reply.CANCEL):
+        raise ValueError(f"not a reply to an appointment: {action!r}")
+    with lock_wait_as_busy(), transaction.atomic():
+        answered = take_reply(notification=notification, action=action, now=now)
+        appointment = answered.appointment
+        actor = policies.link_actor(appointment)
+        if action == Reply.CONFIRM:
+            return confirm_attendance(appointment=appointment, actor=actor, now=now)
+        return cancel_appointment(appointment=appointment, actor=actor, reason=LINK_CANCEL_REASON, now=now)

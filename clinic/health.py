@@ -1,4 +1,13 @@
-"""``GET /healthz``: does the process reach its database and its broker?"""
+"""``GET /healthz``: does the process reach its database and its broker,
+and how is the outbox of messages to clients doing?
+
+The outbox never turns the answer 503. A backlog means the dispatcher
+(another process) is behind or stopped; restarting or unrouting this web
+process would not send a single message and would take the booking pages
+down with it. So the answer stays 200 and ``outbox.ok`` turns false when
+the oldest due message has waited longer than ``OUTBOX_LAG_ALERT_SECONDS``:
+a monitor alerts on that. Failed messages wait for the front desk (the
+panel's "Failed" list) and are counted, not judged."""
 
 from __future__ import annotations
 
@@ -6,10 +15,13 @@ import os
 
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from kombu import Connection
+
+from bookings.selectors import outbox_state
 
 BROKER_TIMEOUT_SECONDS = 2
 
@@ -46,9 +58,26 @@ def check_broker() -> dict:
     return {"ok": True, "transport": str(transport)}
 
 
+def check_outbox() -> dict:
+    """One query on the outbox's own index."""
+    try:
+        state = outbox_state(timezone.now())
+    except Exception as exc:  # the database check says why; this stays a report
+        return {"ok": False, "error": type(exc).__name__}
+    return {
+        "ok": state.oldest_due_seconds <= settings.OUTBOX_LAG_ALERT_SECONDS,
+        "due_unsent": state.due_unsent,
+        "oldest_due_seconds": state.oldest_due_seconds,
+        "failed": state.failed,
+    }
+
+
 @never_cache
 @require_GET
 def healthz(request):
     checks = {"database": check_database(), "broker": check_broker()}
     healthy = all(check["ok"] for check in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503)
+    report = {"status": "ok" if healthy else "unavailable", **checks}
+    if checks["database"]["ok"]:
+        report["outbox"] = check_outbox()
+    return JsonResponse(report, status=200 if healthy else 503)

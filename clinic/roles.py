@@ -49,6 +49,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "treatments.homecareassignment": VIEW,
         "bookings.appointment": EDIT,
         "bookings.appointmentevent": VIEW,
+        # Rows are written by the services only; sending a failed one again
+        # is ``bookings.policies.may_retry_messages``.
+        "bookings.notification": VIEW,
         "bookings.timeoff": EDIT,
         "bookings.workinghours": VIEW,
         "bookings.datedhours": VIEW,
@@ -64,6 +67,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         # Their own appointments and time off only (bookings.policies).
         "bookings.appointment": ("view", "change"),
         "bookings.appointmentevent": VIEW,
+        "bookings.notification": VIEW,  # of their own appointments (bookings.policies)
         "bookings.workinghours": VIEW,
         "bookings.datedhours": VIEW,
         "bookings.timeoff": FULL,
@@ -80,6 +84,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "treatments.homecareassignment": FULL,
         "bookings.appointment": EDIT,
         "bookings.appointmentevent": VIEW,
+        "bookings.notification": VIEW,
         **{f"bookings.{model}": FULL for model in SCHEDULE},
         **RECORDS_MANAGER,
     },

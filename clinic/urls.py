@@ -4,6 +4,7 @@ from django.urls import include, path
 from bookings.views import reply
 from clinic import views
 from clinic.health import healthz
+from treatments.views import check_in
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -13,7 +14,9 @@ urlpatterns = [
     path("admin/password_reset/done/", views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path("reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("reset/done/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    # Links in clients' messages: confirm or cancel, and the pain check-in.
     path("r/<str:token>/", reply, name="reply"),
+    path("r/<str:token>/pain/", check_in, name="check_in_reply"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(("clinic.api_urls", "api"), namespace="api")),
 ]

@@ -20,6 +20,7 @@ from html import escape
 PAIN_MAX = 10
 BEFORE_COLOUR = "#b45309"
 AFTER_COLOUR = "#047857"
+CHECK_IN_COLOUR = "#1d4ed8"
 GRID_COLOUR = "#e5e7eb"
 AXIS_TEXT = "#4b5563"
 
@@ -69,15 +70,28 @@ def _day_label(day: date, previous: date | None) -> str:
     return f"{day.day} {day:%b}"
 
 
-def pain_chart_svg(points: Iterable[PainPoint], *, ident: str = "pain-chart") -> str:
-    """Pain before (amber circles) and after (green squares) each session, on
-    a 0-10 scale, sessions placed by date. Scores outside 0-10 are left
-    out rather than drawn off the chart."""
+@dataclass(frozen=True)
+class CheckInPoint:
+    """The client's own answer, days after a session: the pain that day."""
+
+    day: date
+    pain: int
+
+
+def pain_chart_svg(points: Iterable[PainPoint], *, check_ins: Iterable[CheckInPoint] = (),
+                   ident: str = "pain-chart") -> str:
+    """Pain before (amber circles) and after (green squares) each session,
+    and the client's check-in answers (blue diamonds), on a 0-10 scale,
+    placed by date. Scores outside 0-10 are left out rather than drawn off
+    the chart."""
     sessions = sorted(
         (PainPoint(point.day, _pain(point.before), _pain(point.after)) for point in points),
         key=lambda point: point.day,
     )
     sessions = [point for point in sessions if point.before is not None or point.after is not None]
+    answers = sorted((CheckInPoint(answer.day, _pain(answer.pain)) for answer in check_ins), key=lambda a: a.day)
+    answers = [answer for answer in answers if answer.pain is not None]
+    days = sorted({point.day for point in sessions} | {answer.day for answer in answers})
     width, height = 640, 280
     left, right, top, bottom = 44, 20, 36, 48
     plot_w, plot_h = width - left - right, height - top - bottom
@@ -89,7 +103,10 @@ def pain_chart_svg(points: Iterable[PainPoint], *, ident: str = "pain-chart") ->
                 + (f"Pain fell by {sum(drops) / len(drops):.1f} points on average in a session."
                    if drops else "No session has both scores."))
     else:
-        desc = "No pain scores recorded yet."
+        desc = "No pain scores recorded yet." if not answers else "No session scores yet."
+    if answers:
+        desc += (f" {len(answers)} check-in answer(s) from the client, the latest {answers[-1].pain}/10 "
+                 f"on {answers[-1].day.isoformat()}.")
     parts = _open_svg(width, height, ident, "Pain before and after each session (0 to 10)", desc, "pain-chart")
 
     def y_of(value: int) -> float:
@@ -105,37 +122,39 @@ def pain_chart_svg(points: Iterable[PainPoint], *, ident: str = "pain-chart") ->
     parts.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{width - right}" y2="{top + plot_h}" '
                  f'stroke="#9ca3af"/>')
     # The legend, top right.
-    legend_x = width - right - 250
+    legend_x = width - right - 330
     parts.append(f'<g class="legend" font-size="12" fill="#111827">'
                  f'<circle cx="{legend_x}" cy="16" r="5" fill="{BEFORE_COLOUR}"/>'
                  f'<text x="{legend_x + 10}" y="20">before the session</text>'
                  f'<rect x="{legend_x + 130}" y="11" width="10" height="10" fill="{AFTER_COLOUR}"/>'
-                 f'<text x="{legend_x + 146}" y="20">after it</text></g>')
+                 f'<text x="{legend_x + 146}" y="20">after it</text>'
+                 f'<path d="{_diamond(legend_x + 216, 16)}" fill="{CHECK_IN_COLOUR}"/>'
+                 f'<text x="{legend_x + 228}" y="20">check-in answer</text></g>')
 
-    if not sessions:
+    if not days:
         parts.append(f'<text x="{_number(left + plot_w / 2)}" y="{_number(top + plot_h / 2)}" '
                      f'text-anchor="middle" font-size="14" fill="{AXIS_TEXT}">No pain scores recorded yet</text>')
         parts.append("</svg>")
         return "".join(parts)
 
-    span = (sessions[-1].day - sessions[0].day).days
+    span = (days[-1] - days[0]).days
     inset = 16
 
     def x_of(day: date) -> float:
         if span == 0:
             return left + plot_w / 2
-        return left + inset + (day - sessions[0].day).days / span * (plot_w - 2 * inset)
+        return left + inset + (day - days[0]).days / span * (plot_w - 2 * inset)
 
     # Dates under the axis, leaving out those that would run into the last one written.
     last_label_x, previous_day = -math.inf, None
-    for point in sessions:
-        x = x_of(point.day)
-        if point.day == previous_day or x - last_label_x < 64:
+    for day in days:
+        x = x_of(day)
+        if x - last_label_x < 64:
             continue
-        label = _day_label(point.day, previous_day)
+        label = _day_label(day, previous_day)
         parts.append(f'<text class="date" x="{_number(x)}" y="{top + plot_h + 18}" text-anchor="middle" '
                      f'font-size="11" fill="{AXIS_TEXT}">{_text(label)}</text>')
-        last_label_x, previous_day = x, point.day
+        last_label_x, previous_day = x, day
 
     for series, colour in (("before", BEFORE_COLOUR), ("after", AFTER_COLOUR)):
         scored = [(x_of(p.day), getattr(p, series), p.day) for p in sessions if getattr(p, series) is not None]
@@ -153,8 +172,18 @@ def pain_chart_svg(points: Iterable[PainPoint], *, ident: str = "pain-chart") ->
             else:
                 parts.append(f'<rect {data} x="{_number(x - 4.5)}" y="{_number(y_of(value) - 4.5)}" '
                              f'width="9" height="9" fill="{colour}">{tip}</rect>')
+    for answer in answers:
+        x, y = x_of(answer.day), y_of(answer.pain)
+        parts.append(f'<path class="point check_in" data-series="check_in" data-date="{answer.day.isoformat()}" '
+                     f'data-pain="{answer.pain}" d="{_diamond(x, y)}" fill="{CHECK_IN_COLOUR}">'
+                     f"<title>{_text(answer.day.isoformat())}: the client answered pain {answer.pain}/10</title></path>")
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _diamond(x: float, y: float, half: float = 6) -> str:
+    return (f"M{_number(x)} {_number(y - half)} L{_number(x + half)} {_number(y)} "
+            f"L{_number(x)} {_number(y + half)} L{_number(x - half)} {_number(y)} Z")
 
 
 # -- the body chart ----------------------------------------------------------

@@ -15,6 +15,9 @@ class RecordError(DomainError):
     messages: Catalogue = {
         "permission_denied": (FORBIDDEN, _("You are not allowed to %(action)s.")),
         "not_found": (NOT_FOUND, _("Not found.")),
+        # The pain check-in a client answers from a message's link
+        "check_in_pain": (INVALID, _("Choose how strong the pain is: one number from 0 to 10.")),
+        "check_in_answered": (CONFLICT, _("The check-in for this session has been answered already. Thank you.")),
         # Intake and re-check
         "invalid_intake": (INVALID, _("Some of the answers are not valid; see the fields.")),
         "no_intake_yet": (

@@ -36,6 +36,7 @@ from treatments.models import (
     NotePoint,
     NoteStatus,
     NoteTechnique,
+    PainCheckIn,
     RecordAccess,
     SessionNote,
 )
@@ -234,6 +235,15 @@ class ClientRecord:
     appointments: list[Appointment]
     notes: list[SessionNote]
     home_care: list[HomeCareAssignment]
+    check_ins: list[PainCheckIn]  # the client's own pain answers, oldest first; read only with content
+
+
+def pain_check_ins(client: Client | int) -> QuerySet[PainCheckIn]:
+    """A client's check-in answers with the session each follows, oldest first."""
+    client_id = client if isinstance(client, int) else client.pk
+    return (PainCheckIn.objects.filter(client_id=client_id)
+            .select_related("appointment__service", "appointment__practitioner", "appointment__location")
+            .order_by("answered_at", "pk"))
 
 
 def client_record(client: Client, *, with_content: bool) -> ClientRecord:
@@ -256,7 +266,8 @@ def client_record(client: Client, *, with_content: bool) -> ClientRecord:
         HomeCareAssignment.objects.filter(client=client).select_related("routine", "assigned_by")
         .order_by("-active", "-assigned_on", "pk")
     )
-    return ClientRecord(client, latest_intake, versions, appointments, notes, home_care)
+    check_ins = list(pain_check_ins(client)) if with_content else []
+    return ClientRecord(client, latest_intake, versions, appointments, notes, home_care, check_ins)
 
 
 def access_log(queryset: QuerySet[RecordAccess] | None = None) -> QuerySet[RecordAccess]:
@@ -281,6 +292,7 @@ class ClientHoldings:
     home_care: list[HomeCareAssignment]
     access_log: list[RecordAccess]
     correction_requests: list[CorrectionRequest]
+    check_ins: list[PainCheckIn]
 
 
 def client_holdings(client: Client) -> ClientHoldings:
@@ -302,6 +314,7 @@ def client_holdings(client: Client) -> ClientHoldings:
             CorrectionRequest.objects.filter(client=client).select_related("recorded_by")
             .order_by("received_on", "pk")
         ),
+        check_ins=list(pain_check_ins(client)),
     )
 
 

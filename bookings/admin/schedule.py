@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bookings import policies, selectors, services
 from bookings.admin.flags import AppointmentFlags
+from bookings.admin.notifications import NotificationInline
 from bookings.errors import BookingError
 from bookings.models import Appointment, AppointmentEvent, Closure, DatedHours, Source, TimeOff, WorkingHours
 from bookings.policies import Act
@@ -32,10 +33,11 @@ from clinic.clock import read_wall_clock, wall_clock
 from clinic.models import Location, Practitioner
 
 BOOKING_FIELDS = ["client", "practitioner", "service", "start", "notes_for_practitioner"]
-RECORD_FIELDS = ["status", "review_reason", "location", "room", "end", "price", "source", "created_at",
-                 "checked_in_at", "completed_at", "cancelled_at", "cancellation_reason", "late_cancellation"]
+RECORD_FIELDS = ["status", "review_reason", "client_confirmed_at", "location", "room", "end", "price", "source",
+                 "created_at", "checked_in_at", "completed_at", "cancelled_at", "cancellation_reason",
+                 "late_cancellation"]
 # Read-only, these date-times are shown by the admin's ``<name>_local``, with the zone.
-MOMENTS = ["start", "end", "created_at", "checked_in_at", "completed_at", "cancelled_at"]
+MOMENTS = ["start", "end", "created_at", "checked_in_at", "completed_at", "cancelled_at", "client_confirmed_at"]
 
 
 # -- reading and showing the location's clocks ---------------------------------
@@ -230,13 +232,13 @@ class AppointmentAdmin(AppointmentFlags, admin.ModelAdmin):
     everyone who sees the appointment sees why it is held for review."""
 
     form = AppointmentForm
-    list_display = ["when", "client", "practitioner", "service", "room", "status", "source"]
+    list_display = ["when", "client", "practitioner", "service", "room", "status", "client_confirmed", "source"]
     list_filter = ["status", "practitioner", "location", "service__category", "source"]
     search_fields = ["client__full_name", "client__phone", "client__email", "practitioner__display_name"]
     date_hierarchy = "start"
     autocomplete_fields = ["client"]
     list_select_related = ["client", "practitioner", "service", "room", "location"]
-    inlines = [AppointmentEventInline]
+    inlines = [AppointmentEventInline, NotificationInline]
     actions = [
         _life_cycle_action(Act.APPROVE, services.approve_appointment, _("Approve selected pending appointments")),
         _life_cycle_action(Act.CHECK_IN, services.check_in, _("Check in")),
@@ -255,6 +257,7 @@ class AppointmentAdmin(AppointmentFlags, admin.ModelAdmin):
     checked_in_at_local = _on_location_clocks("checked_in_at")
     completed_at_local = _on_location_clocks("completed_at")
     cancelled_at_local = _on_location_clocks("cancelled_at")
+    client_confirmed_at_local = _on_location_clocks("client_confirmed_at")
 
     def get_queryset(self, request):
         return policies.visible_appointments(request.user, super().get_queryset(request))
@@ -357,6 +360,13 @@ class AppointmentAdmin(AppointmentFlags, admin.ModelAdmin):
     @admin.display(description=_("when (local time)"), ordering="start")
     def when(self, appointment: Appointment) -> str:
         return appointment.local(appointment.start)
+
+    @admin.display(description=_("client confirmed"), ordering="client_confirmed_at")
+    def client_confirmed(self, appointment: Appointment) -> str:
+        """When the client said, from a message's link, that they are coming."""
+        if appointment.client_confirmed_at is None:
+            return "—"
+        return appointment.local(appointment.client_confirmed_at)
 
 
 # -- schedules -----------------------------------------------------------------

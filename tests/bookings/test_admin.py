@@ -37,6 +37,9 @@ def form(studio, start, **extra):
         "notes_for_practitioner": "",
         "events-TOTAL_FORMS": "0",
         "events-INITIAL_FORMS": "0",
+        # The appointment's messages, a read-only inline like its events.
+        "notifications-TOTAL_FORMS": "0",
+        "notifications-INITIAL_FORMS": "0",
         **extra,
     }
 

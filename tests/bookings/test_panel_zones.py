@@ -87,6 +87,9 @@ def booking_form(place: Place, hh_mm: str, **extra) -> dict:
         "notes_for_practitioner": "",
         "events-TOTAL_FORMS": "0",
         "events-INITIAL_FORMS": "0",
+        # The appointment's messages, a read-only inline like its events.
+        "notifications-TOTAL_FORMS": "0",
+        "notifications-INITIAL_FORMS": "0",
         **extra,
     }
 

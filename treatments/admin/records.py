@@ -98,6 +98,12 @@ def _pain_areas(intake, region_names) -> list[tuple[str, object]]:
             for area in _listed(intake, "pain_areas") if isinstance(area, dict)]
 
 
+def _check_in_points(check_ins) -> list[charts.CheckInPoint]:
+    """Each answer on the day it was given, on the clocks of the session's location."""
+    return [charts.CheckInPoint(answer.answered_at.astimezone(answer.appointment.location.time_zone).date(),
+                                answer.pain) for answer in check_ins]
+
+
 def _pain_points(notes, views) -> list[charts.PainPoint]:
     return [
         charts.PainPoint(note.appointment.start.astimezone(note.appointment.location.time_zone).date(),
@@ -198,8 +204,10 @@ class ClinicalClientAdmin(ClinicClientAdmin):
                 "intake_pain_areas": _pain_areas(intake, region_names),
                 "intake_avoid_areas": [str(region_names.get(area, area)) for area in _listed(intake, "avoid_areas")],
                 "timeline": [note for note in record.notes if note.pk in full],
-                "pain_chart": mark_safe(charts.pain_chart_svg(_pain_points(record.notes, views)))  # noqa: S308
-                if full else None,
+                "pain_chart": mark_safe(charts.pain_chart_svg(  # noqa: S308  (the chart escapes its text)
+                    _pain_points(record.notes, views), check_ins=_check_in_points(record.check_ins)))
+                if full or record.check_ins else None,
+                "check_ins": list(reversed(record.check_ins)),
                 "body_chart": mark_safe(charts.body_chart_svg(  # noqa: S308  (the chart escapes its text)
                     chart, region_names=region_names)) if chart_note else None,
                 "body_chart_note": chart_note,

@@ -150,6 +150,10 @@ def client_export_document(holdings: selectors.ClientHoldings, *, exported_by, a
             for appointment in holdings.appointments
         ],
         "session_notes": [_note(note) for note in holdings.notes],
+        "pain_check_ins": [
+            {"appointment": answer.appointment_id, "pain": answer.pain, "answered_at": _moment(answer.answered_at)}
+            for answer in holdings.check_ins
+        ],
         "home_care": [
             {"routine": assignment.routine.name, "assigned_on": _day(assignment.assigned_on),
              "assigned_by": assignment.assigned_by.display_name if assignment.assigned_by_id else None,
