@@ -23,7 +23,9 @@ what they refer to, one more per kind of context; then one UPDATE per row):
 - moved (``start != for_start``): its confirmation, reminders and moved
   notice of the old time are skipped (the move planned new ones);
 - a confirmation or moved notice with a newer one for the same appointment
-  and channel is skipped as superseded;
+  and channel is skipped as superseded, and so is a reminder when a later
+  one of the same appointment is due too (a dispatcher that ran late sends
+  one reminder, the one nearest the start);
 - reminder: only for a confirmed appointment that has not started; one
   still waiting for review is skipped with that reason;
 - home care: only after a completed session, and only when the client has
@@ -134,20 +136,29 @@ def _claimed(claim: str) -> list[Notification]:
 # -- what a batch needs besides its rows -------------------------------------------
 
 
-def _superseded(rows: list[Notification]) -> set[int]:
-    """Confirmations and moved notices that a newer one replaces."""
-    notices = [row for row in rows if row.kind in NOTICES]
-    if not notices:
+def _superseded(rows: list[Notification], *, now: datetime) -> set[int]:
+    """Rows a newer one of the same sort replaces: a confirmation or moved
+    notice with a newer notice for the same appointment and channel; a
+    reminder with a later reminder that is due too (a dispatcher that ran
+    late sends the one nearest the start, not both)."""
+    candidates = [row for row in rows if row.kind in NOTICES or row.kind == Kind.REMINDER]
+    if not candidates:
         return set()
-    newest: dict[tuple[int, str], tuple] = {}
-    for appointment_id, channel, due_at, pk in Notification.objects.filter(
-        appointment_id__in={row.appointment_id for row in notices}, kind__in=NOTICES,
-        state__in=(State.PENDING, State.SENDING, State.SENT),
-    ).values_list("appointment_id", "channel", "due_at", "id"):
-        key = (appointment_id, channel)
+    newest: dict[tuple[int, str, bool], tuple] = {}
+    for appointment_id, kind, channel, due_at, pk in Notification.objects.filter(
+        appointment_id__in={row.appointment_id for row in candidates},
+        kind__in=(*NOTICES, Kind.REMINDER), state__in=(State.PENDING, State.SENDING, State.SENT),
+    ).values_list("appointment_id", "kind", "channel", "due_at", "id"):
+        is_reminder = kind == Kind.REMINDER
+        if is_reminder and due_at > now:
+            continue
+        key = (appointment_id, channel, is_reminder)
         newest[key] = max(newest.get(key, (due_at, pk)), (due_at, pk))
-    return {row.pk for row in notices if newest.get((row.appointment_id, row.channel), (row.due_at, row.pk))
-            > (row.due_at, row.pk)}
+    return {
+        row.pk for row in candidates
+        if newest.get((row.appointment_id, row.channel, row.kind == Kind.REMINDER), (row.due_at, row.pk))
+        > (row.due_at, row.pk)
+    }
 
 
 def _routines(rows: list[Notification]) -> dict[int, list[str]]:
@@ -244,8 +255,8 @@ def quiet_until(row: Notification, *, now: datetime) -> datetime | None:
 # -- marking (each a compare-and-swap on the batch's claim) --------------------------
 
 
-def _mark(row: Notification, claim: str, **fields) -> bool:
-    return Notification.objects.filter(pk=row.pk, claim=claim, state=State.SENDING).update(**fields) == 1
+def _mark(row: Notification, held_by: str, **fields) -> bool:
+    return Notification.objects.filter(pk=row.pk, claim=held_by, state=State.SENDING).update(**fields) == 1
 
 
 def _fallback(row: Notification, *, now: datetime) -> Notification | None:
@@ -338,12 +349,12 @@ def dispatch_due(*, now: datetime | None = None, limit: int | None = None,
     if not counts.claimed:
         return counts
     rows = _claimed(claim)
-    superseded = _superseded(rows)
+    superseded = _superseded(rows, now=now)
     context = messages.Context(routines=_routines(rows), sequences=_sequences(rows), links=_links(rows))
     started = time.monotonic()
     for index, row in enumerate(rows):
-        if stop_after_seconds is not None and time.monotonic() - started > stop_after_seconds:
-            counts.released = _release(rows[index:], claim)
-            break
         _handle(row, claim, now=now, superseded=superseded, context=context, counts=counts)
+        if stop_after_seconds is not None and time.monotonic() - started > stop_after_seconds:
+            counts.released = _release(rows[index + 1:], claim)
+            break
     return counts
