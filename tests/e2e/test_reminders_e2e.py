@@ -158,8 +158,11 @@ def deliver_every_reminder_once_through_a_killed_worker(celery: Celery) -> None:
 
     # Then a backlog, and the worker killed while it works through it.
     backlog = book_due_reminders(150, first=10)
-    wait_for(lambda: len(celery.delivered_keys()) >= len(first) + 40, seconds=30, celery=celery,
-             what="the backlog to start going out")
+    # Kill it while it holds a batch (rows claimed, "sending"), not in the
+    # pause between two batches.
+    wait_for(lambda: len(celery.delivered_keys()) >= len(first) + 40
+             and Notification.objects.filter(id__in=backlog, state=State.SENDING).exists(),
+             seconds=30, celery=celery, what="the backlog to be going out")
     celery.kill("worker")
     in_flight = Notification.objects.filter(id__in=backlog, state=State.SENDING).count()
     assert in_flight > 0, "the worker was not killed in the middle of a batch"
