@@ -326,6 +326,15 @@ def test_a_row_left_sending_is_taken_back_after_the_lease_and_sent_with_the_same
     assert len(list((folder / "duplicates").glob("*.json"))) == 1
 
 
+def test_a_claim_race_lost_between_reading_and_updating_takes_nothing(studio, consenting):
+    book(studio)
+    ids = list(Notification.objects.filter(state=State.PENDING).values_list("id", flat=True))
+    # Two dispatchers read the same due ids; the first UPDATE wins them all.
+    assert dispatch.take(ids, now=later(hours=3), claim="first") == 3
+    assert dispatch.take(ids, now=later(hours=3), claim="second") == 0
+    assert set(Notification.objects.values_list("claim", flat=True)) == {"first"}
+
+
 def test_a_dispatcher_whose_row_was_taken_back_cannot_mark_it(studio, consenting, settings):
     appointment = book(studio)
     dispatch.claim_batch(now=NOW, limit=10, claim="slow-worker")
