@@ -17,7 +17,7 @@ SOFT_TIME_LIMIT = max(1, TIME_LIMIT * 3 // 4)
 
 
 @shared_task(
-    bind=True, name="bookings.dispatch", queue="notifications", ignore_result=True,
+    bind=True, name="bookings.dispatch", ignore_result=True,
     time_limit=TIME_LIMIT, soft_time_limit=SOFT_TIME_LIMIT,
     autoretry_for=(DatabaseError,), max_retries=3, retry_backoff=5, retry_backoff_max=60, retry_jitter=True,
 )
