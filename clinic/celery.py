@@ -1,3 +1,7 @@
+"""The Celery app: configured from Django's settings (``CELERY_*``: the
+broker, JSON only, late acks, time limits, the two queues and the beat
+schedule), with the apps' ``tasks`` modules found automatically."""
+
 import os
 
 from celery import Celery

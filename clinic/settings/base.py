@@ -181,7 +181,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # With REDIS_URL set, Redis carries the tasks; without it a folder under var/
 # does, so the embedded default needs no server at all.
 REDIS_URL = env.str("REDIS_URL", default="")
-BROKER_DIR = VAR_DIR / "broker"
+# The embedded broker's folder; a test or a second install on one machine
+# gives its own so that their tasks never meet.
+BROKER_DIR = Path(env.str("CELERY_BROKER_DIR", default=str(VAR_DIR / "broker")))
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
@@ -207,6 +209,25 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Two queues, so that a backlog of one kind of work never holds up the
+# other; every worker command (Procfile.run, Procfile.dev, compose) listens
+# to both.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES = {"default": {}, "notifications": {}}
+CELERY_TASK_ROUTES = {"bookings.dispatch": {"queue": "notifications"}}
+# The schedule is written here; beat's DatabaseScheduler copies it into the
+# database at start-up, where managers see and edit it in the staff panel
+# ("Periodic tasks"). A restart of beat puts back what this says.
+NOTIFICATION_DISPATCH_SECONDS = env.float("NOTIFICATION_DISPATCH_SECONDS", default=60.0)
+CELERY_BEAT_SCHEDULE = {
+    "dispatch-notifications": {
+        "task": "bookings.dispatch",
+        "schedule": NOTIFICATION_DISPATCH_SECONDS,
+        # A tick that waited longer than the next one in the queue (a worker
+        # was down) is dropped: the next does the same work.
+        "options": {"queue": "notifications", "expires": NOTIFICATION_DISPATCH_SECONDS},
+    },
+}
 
 # --- REST API ---------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -329,3 +350,29 @@ REPLY_LINK_DAYS = env.int("REPLY_LINK_DAYS", default=14)
 # /healthz reports the outbox as not ok (still 200) when a due message has
 # waited longer than this for the dispatcher (which runs every minute).
 OUTBOX_LAG_ALERT_SECONDS = env.int("OUTBOX_LAG_ALERT_SECONDS", default=600)
+
+# --- Sending them (bookings.dispatch, bookings.channels) ----------------------
+# Rows one dispatcher run claims at most; a run that takes a full batch
+# queues the next at once, so a backlog drains without waiting for beat.
+NOTIFICATION_BATCH_SIZE = env.int("NOTIFICATION_BATCH_SIZE", default=200)
+# A row claimed longer ago than this and still "sending" belonged to a
+# worker that died mid-batch: it is claimed again and sent with the same
+# idempotency key. The dispatch task's time limit is kept well inside it.
+NOTIFICATION_LEASE_SECONDS = env.int("NOTIFICATION_LEASE_SECONDS", default=300)
+if NOTIFICATION_LEASE_SECONDS < 2:
+    raise ImproperlyConfigured("NOTIFICATION_LEASE_SECONDS must be at least 2.")
+NOTIFICATION_TASK_TIME_LIMIT = max(1, min(CELERY_TASK_TIME_LIMIT, NOTIFICATION_LEASE_SECONDS // 2))
+# A transient failure is tried again after RETRY_BASE_SECONDS, then twice
+# that, four times that...; after MAX_ATTEMPTS tries the row has failed (and
+# another channel the client agreed to takes over).
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
+NOTIFICATION_RETRY_BASE_SECONDS = env.int("NOTIFICATION_RETRY_BASE_SECONDS", default=60)
+# How each channel leaves the building: dotted paths of classes with
+# ``send(message, *, key) -> provider id`` (bookings.channels). Email goes
+# through Django's mail (EMAIL_URL); SMS and WhatsApp only log until a
+# provider's backend is named. bookings.channels.FileOutbox writes each
+# message once into NOTIFICATION_OUTBOX_DIR, for any channel.
+EMAIL_CHANNEL_BACKEND = env.str("EMAIL_CHANNEL_BACKEND", default="bookings.channels.DjangoEmail")
+SMS_BACKEND = env.str("SMS_BACKEND", default="bookings.channels.LoggingBackend")
+WHATSAPP_BACKEND = env.str("WHATSAPP_BACKEND", default="bookings.channels.LoggingBackend")
+NOTIFICATION_OUTBOX_DIR = Path(env.str("NOTIFICATION_OUTBOX_DIR", default=str(VAR_DIR / "outbox")))
