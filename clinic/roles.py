@@ -87,6 +87,11 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "bookings.notification": VIEW,
         **{f"bookings.{model}": FULL for model in SCHEDULE},
         **RECORDS_MANAGER,
+        # The periodic jobs (the notification dispatcher) are defined in
+        # code, and beat writes their schedule back at each start; a manager
+        # may pause or resume one, never add a job of their own.
+        "django_celery_beat.periodictask": ("view", "change"),
+        "django_celery_beat.intervalschedule": VIEW,
     },
 }
 

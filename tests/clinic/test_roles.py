@@ -67,3 +67,24 @@ def test_every_model_the_roles_name_exists():
     for grants in ROLE_PERMISSIONS.values():
         for label in grants:
             assert apps.get_model(label), label
+
+
+def test_a_manager_pauses_the_dispatcher_in_the_panel_and_no_one_else_reaches_it(manager, receptionist, practitioner):
+    from django.test import Client as Browser
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+    every_minute = IntervalSchedule.objects.create(every=60, period=IntervalSchedule.SECONDS)
+    job = PeriodicTask.objects.create(name="dispatch-notifications", task="bookings.dispatch", interval=every_minute)
+    page = f"/admin/django_celery_beat/periodictask/{job.pk}/change/"
+    for user in (receptionist, practitioner.user):
+        browser = Browser()
+        browser.force_login(user)
+        assert browser.get(page).status_code == 403
+    browser = Browser()
+    browser.force_login(manager)
+    assert browser.get(page).status_code == 200
+    assert browser.get("/admin/django_celery_beat/periodictask/add/").status_code == 403
+    assert not manager.has_perm("django_celery_beat.delete_periodictask")
+    held = granted(roles.MANAGER)
+    assert "django_celery_beat.change_periodictask" in held
+    assert "django_celery_beat.add_periodictask" not in held
