@@ -1,7 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from bookings.views import reply
 from clinic import views
 from clinic.health import healthz
 from treatments.views import check_in
@@ -14,11 +13,12 @@ urlpatterns = [
     path("admin/password_reset/done/", views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path("reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("reset/done/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
-    # Links in clients' messages: confirm or cancel, and the pain check-in.
-    path("r/<str:token>/", reply, name="reply"),
-    path("r/<str:token>/pain/", check_in, name="check_in_reply"),
+    # The language a visitor chose (a form on every client page posts here).
+    path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(("clinic.api_urls", "api"), namespace="api")),
+    path("r/<str:token>/pain/", check_in, name="check_in_reply"),
+    path("", include("bookings.urls")),
 ]
 
 handler404 = "clinic.views.not_found"
