@@ -5,8 +5,12 @@ BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+NPM ?= npm
+# The browser tests' npm packages (axe-core): `make test` installs them when
+# npm is on the machine; without it the browser tests skip (CI=true: fail).
+BROWSER_DEPS := $(if $(shell command -v $(NPM) 2>/dev/null),browser-deps)
 
-.PHONY: install run dev migrate demo test lint check messages clean
+.PHONY: install browser-deps run dev migrate demo test lint check messages clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,6 +19,14 @@ $(STAMP): requirements.txt requirements-dev.txt
 	touch $@
 
 install: $(STAMP)
+
+# npm ci writes node_modules/.package-lock.json; it stands for the install.
+node_modules/.package-lock.json: package.json package-lock.json
+	$(NPM) ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+## The browser tests' npm packages, exactly as package-lock.json pins them (Chromium comes from apt: see README).
+browser-deps: node_modules/.package-lock.json
 
 migrate: install
 	DEBUG=true $(BIN)/python manage.py migrate --noinput
@@ -33,7 +45,7 @@ dev: demo
 	DEBUG=true HOST=$(HOST) PORT=$(PORT) PATH="$(BIN):$$PATH" $(BIN)/honcho start -f Procfile.dev
 
 ## Check the import contract, then run the whole test suite (PostgreSQL/Redis too when DATABASE_URL/REDIS_URL point at them).
-test: install lint
+test: install lint $(BROWSER_DEPS)
 	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure here" >&2; fi; exit $$rc
 
@@ -53,4 +65,4 @@ messages: install
 	cd $(CURDIR) && DEBUG=true $(BIN)/python manage.py compilemessages --locale ta --ignore '.venv/*'
 
 clean:
-	rm -rf $(VENV) var staticfiles .pytest_cache
+	rm -rf $(VENV) var staticfiles .pytest_cache node_modules
