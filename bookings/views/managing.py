@@ -66,6 +66,10 @@ def page(request, template: str, appointment: Appointment, token: str, status: i
     return response
 
 
+def slow_down(request, appointment: Appointment) -> HttpResponse:
+    return render(request, "bookings/book/slow_down.html", {"location": appointment.location}, status=429)
+
+
 def _refused(request, appointment: Appointment, act: Act):
     refusal = policies.manage_link_refusal(appointment, act, timezone.now())
     if refusal is not None:
@@ -120,10 +124,10 @@ def cancel(request, token: str) -> HttpResponse:
     refused = _refused(request, appointment, Act.CANCEL)
     if refused is not None:
         return refused
+    if request.method == "POST" and over_limit(request, "manage", settings.MANAGE_PAGE_RATE):
+        return slow_down(request, appointment)
     now = timezone.now()
     if request.method == "POST":
-        if over_limit(request, "manage", settings.MANAGE_PAGE_RATE):
-            return render(request, "bookings/book/slow_down.html", {"location": appointment.location}, status=429)
         try:
             services.cancel_appointment(appointment=appointment, actor=policies.link_actor(appointment),
                                         reason=LINK_CANCEL_REASON, now=now)
@@ -147,14 +151,14 @@ def reschedule(request, token: str) -> HttpResponse:
     refused = _refused(request, appointment, Act.RESCHEDULE)
     if refused is not None:
         return refused
+    if request.method == "POST" and over_limit(request, "manage", settings.MANAGE_PAGE_RATE):
+        return slow_down(request, appointment)
     query = StepQuery(request.POST if request.method == "POST" else request.GET)
     if not query.is_valid():
         return page(request, "bookings/manage/reschedule.html", appointment, token, status=400,
                     **_when(appointment, None, None), bad=True)
     day, start = query.cleaned_data["date"], query.cleaned_data["start"]
     if request.method == "POST":
-        if over_limit(request, "manage", settings.MANAGE_PAGE_RATE):
-            return render(request, "bookings/book/slow_down.html", {"location": appointment.location}, status=429)
         if start is None:
             return page(request, "bookings/manage/reschedule.html", appointment, token, status=400,
                         **_when(appointment, day, None), bad=True)
