@@ -47,11 +47,11 @@ SUBJECTS = {
 # SMS: one fixed text per kind, registered with the operator as it stands
 # (DLT); only the {names} vary. Keep each short: links are long already.
 SMS_TEXTS = {
-    Kind.CONFIRMATION: _("{location}: {service} with {practitioner} is booked for {when}. "
+    Kind.CONFIRMATION: _("{location}: {service} with {practitioner} is booked {when}. "
                          "Address: {address}"),
     Kind.REMINDER: _("{location}: a reminder of {service} with {practitioner} {when}. "
                      "Coming? {confirm_url} Can't make it? {cancel_url}"),
-    Kind.RESCHEDULED: _("{location}: {service} with {practitioner} has moved to {when}."),
+    Kind.RESCHEDULED: _("{location}: {service} with {practitioner} has moved; it is now {when}."),
     Kind.CANCELLED: _("{location}: {service} on {day} is cancelled. Book again any time."),
     Kind.HOME_CARE: _("{location}: after your session, keep up at home with: {routines}."),
     Kind.CHECK_IN: _("{location}: since your session, how is the pain today, 0 to 10? Tell us here: {check_in_url}"),

@@ -119,6 +119,20 @@ def test_every_kind_renders_on_every_channel(reminder):
             assert "{" not in message.text and "%(" not in message.text
 
 
+@pytest.mark.parametrize("now", [NOW, NOW.replace(day=NOW.day - 3)], ids=["tomorrow", "a date"])
+def test_the_booked_and_moved_texts_read_whether_the_day_is_tomorrow_or_a_date(reminder, now):
+    # "booked for on Tuesday" was sent once: every sentence around ``when``
+    # must read with each of its forms.
+    with translation.override("en"):
+        said = messages.when(reminder.appointment.start, reminder.appointment.location.time_zone, now)
+    for kind in (Kind.CONFIRMATION, Kind.RESCHEDULED):
+        for channel in Channel.values:
+            reminder.kind, reminder.channel = kind, channel
+            text = messages.render(reminder, now=now, context=messages.Context()).text
+            assert said in text
+            assert not re.search(r"\b(for|to) (on|today|tomorrow)\b", text), text
+
+
 def test_a_reminder_for_a_tamil_reader_is_in_tamil_on_the_location_s_clock(reminder, studio):
     reminder.appointment.client.preferred_language = "ta"
     message = messages.render(reminder, now=NOW, context=messages.Context(links={reminder.pk: LINKS}))
