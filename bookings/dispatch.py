@@ -63,7 +63,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from bookings import channels, messages
-from bookings.links import Action, reply_url
+from bookings.links import Action, manage_url, reply_url
 from bookings.models import Appointment, AppointmentEvent, AppointmentStatus, Notification
 from bookings.outbox import CONSENTS, consented_channels
 from bookings.quiet_hours import quiet_period
@@ -197,13 +197,19 @@ def _sequences(rows: list[Notification]) -> dict[int, int]:
     )
 
 
+# Messages that carry the manage link (see, move or cancel without an account).
+MANAGED = (Kind.CONFIRMATION, Kind.REMINDER, Kind.RESCHEDULED)
+
+
 def _links(rows: list[Notification]) -> dict[int, dict[str, str]]:
     """The signed reply links: confirm or cancel from a reminder, answer a check-in."""
     links = {}
     for row in rows:
+        if row.kind in MANAGED:
+            links[row.pk] = {"manage_url": manage_url(row.appointment_id, row.appointment.client_id)}
         if row.kind == Kind.REMINDER:
-            links[row.pk] = {"confirm_url": reply_url(row.pk, Action.CONFIRM),
-                             "cancel_url": reply_url(row.pk, Action.CANCEL)}
+            links[row.pk] |= {"confirm_url": reply_url(row.pk, Action.CONFIRM),
+                              "cancel_url": reply_url(row.pk, Action.CANCEL)}
         elif row.kind == Kind.CHECK_IN:
             links[row.pk] = {"check_in_url": reply_url(row.pk, Action.CHECK_IN)}
     return links

@@ -63,3 +63,39 @@ def reply_url(notification_id: int, action: Action) -> str:
     """The absolute address of the page that takes this reply."""
     path = reverse(ROUTES.get(action, "reply"), kwargs={"token": make_token(notification_id, action)})
     return settings.SITE_URL.rstrip("/") + path
+
+
+# -- the manage link ----------------------------------------------------------
+#
+# The confirmation page and the client's messages carry one more link: the
+# page where the client sees, moves or cancels the appointment without an
+# account. It names the appointment and its client, signed with the
+# project's key under its own salt (a reply token never reads as one), and
+# has no clock of its own: what it may still do follows the appointment
+# (``policies.manage_link_refusal``), so it keeps showing the booking and
+# stops moving or cancelling it once it has started or closed.
+
+MANAGE_SALT = "bookings.manage-link"
+
+
+def make_manage_token(appointment_id: int, client_id: int) -> str:
+    return signing.Signer(salt=MANAGE_SALT).sign_object({"a": appointment_id, "c": client_id})
+
+
+def read_manage_token(token: str) -> tuple[int, int]:
+    """The appointment and client a manage token names; raises ``BadLink``."""
+    if len(token) > 200 or "\x00" in token:
+        raise BadLink("tampered")
+    try:
+        value = signing.Signer(salt=MANAGE_SALT).unsign_object(token)
+        return int(value["a"]), int(value["c"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError, UnicodeError):
+        raise BadLink("tampered") from None
+
+
+def manage_path(appointment_id: int, client_id: int) -> str:
+    return reverse("manage", kwargs={"token": make_manage_token(appointment_id, client_id)})
+
+
+def manage_url(appointment_id: int, client_id: int) -> str:
+    return settings.SITE_URL.rstrip("/") + manage_path(appointment_id, client_id)

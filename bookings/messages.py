@@ -157,6 +157,7 @@ def variables(notification: Notification, *, now: datetime, routines: list[str],
         "confirm_url": "",
         "cancel_url": "",
         "check_in_url": "",
+        "manage_url": "",
     }
     values.update(links)
     return values

@@ -350,6 +350,44 @@ def link_refusal(notification: Notification, action: str, now: datetime) -> str 
     return None
 
 
+# What the manage link (``bookings.links.make_manage_token``) lets its
+# holder do: see the appointment always, move or cancel it only while it is
+# open and ahead. The link stands for the client, like a reply link.
+MANAGE_LINK_ACTS = frozenset({Act.VIEW, Act.RESCHEDULE, Act.CANCEL})
+
+
+def manage_link_refusal(appointment: Appointment, act: Act, now: datetime) -> str | None:
+    """Why the manage link may not ``act`` on ``appointment`` at ``now`` (a
+    ``BookingError`` code), or ``None`` when it may."""
+    if act not in MANAGE_LINK_ACTS:
+        return "link_not_for_this"
+    if act is Act.VIEW:
+        return None
+    if appointment.status == AppointmentStatus.CANCELLED:
+        return "link_cancelled"
+    if appointment.status not in UPCOMING:
+        return "link_closed"
+    if appointment.start <= now:
+        return "link_started"
+    return None
+
+
+def page_client(user) -> Client | None:
+    """Whom the public booking pages book for when ``user`` is signed in:
+    their own client record. Anyone else (a visitor, or a staff login using
+    the public pages) books as a member of the public, with the details
+    they type; staff book for others in the panel, where their role is
+    checked."""
+    return client_of(user)
+
+
+def page_actor(user):
+    """The actor the booking pages pass to the booking service: the
+    client's login, whose own rules (the cap on upcoming bookings) then
+    apply; for the public, the system, with the new record it makes."""
+    return user if page_client(user) is not None else None
+
+
 def link_actor(appointment: Appointment):
     """Whom a link reply acts as: the client's login when they have one, so
     the booking service applies the client's own rules too; otherwise the

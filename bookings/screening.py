@@ -46,3 +46,22 @@ def reasons(*, client_id: int, service_id: int, start: datetime, location_id: in
         if reason:
             found.append(reason)
     return found
+
+
+# -- the first visit -------------------------------------------------------------
+#
+# The booking pages ask a client with no health questionnaire yet to fill
+# it in before they review the booking. Whether one is on file is the
+# records' to say; they register the answer here (``TreatmentsConfig``).
+# With nothing registered, nobody is asked.
+
+_intake_on_file: list[Callable[[int], bool]] = []
+
+
+def register_intake_check(check: Callable[[int], bool]) -> None:
+    """``check(client_id)`` says whether the client's questionnaire is on file."""
+    _intake_on_file[:] = [check]
+
+
+def needs_intake(client_id: int) -> bool:
+    return bool(_intake_on_file) and not _intake_on_file[0](client_id)

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from bookings.availability import (
@@ -26,7 +26,16 @@ from bookings.availability import (
     WeeklySpan,
     WorkPlan,
 )
-from bookings.models import BLOCKING_STATUSES, Appointment, Closure, DatedHours, Notification, TimeOff, WorkingHours
+from bookings.models import (
+    BLOCKING_STATUSES,
+    Appointment,
+    AppointmentEvent,
+    Closure,
+    DatedHours,
+    Notification,
+    TimeOff,
+    WorkingHours,
+)
 from clinic.models import Location, Practitioner, Room
 from treatments.models.catalogue import Service
 
@@ -522,3 +531,109 @@ def outbox_state(now: datetime) -> OutboxState:
     )
     oldest = max(0, int((now - row["oldest"]).total_seconds())) if row["oldest"] is not None else 0
     return OutboxState(due_unsent=row["due_unsent"], oldest_due_seconds=oldest, failed=row["failed"])
+
+
+# -- the public booking pages -------------------------------------------------------
+
+
+def public_location() -> Location | None:
+    """The location the public pages present (the first open one)."""
+    return Location.objects.filter(active=True).order_by("name", "pk").first()
+
+
+def opening_hours(location: Location) -> list[tuple[int, time, time]]:
+    """Per weekday (0 = Monday) the earliest start and latest end anyone
+    works at ``location``: one query."""
+    rows = (
+        WorkingHours.objects.filter(location=location, practitioner__active=True)
+        .values("weekday").annotate(opens=Min("starts_at"), closes=Max("ends_at")).order_by("weekday")
+    )
+    return [(row["weekday"], row["opens"], row["closes"]) for row in rows]
+
+
+def bookable_services() -> QuerySet[Service]:
+    """Active treatments someone active offers, in the pages' order."""
+    offered = WorkingHours.objects.filter(practitioner__active=True, location__active=True).values("practitioner_id")
+    return (
+        Service.objects.active().filter(practitioners__in=offered).distinct()
+        .order_by("category", "position", "name")
+    )
+
+
+def practitioners_offering(service: Service) -> QuerySet[Practitioner]:
+    offered = WorkingHours.objects.filter(location__active=True).values("practitioner_id")
+    return Practitioner.objects.filter(active=True, services=service, pk__in=offered).order_by("display_name", "pk")
+
+
+@dataclass(frozen=True)
+class DaySlots:
+    """The free start times of one local day, each once (for "anyone", the
+    practitioners free then are not told apart: the booking picks one)."""
+
+    day: date
+    starts: list[datetime]
+
+
+def free_days(
+    *, service: Service, practitioner: Practitioner | None, first_day: date, days: int, now: datetime | None = None
+) -> tuple[list[DaySlots], ZoneInfo]:
+    """Each day of the range with its free starts, shown on the location's
+    clock, and that zone: the calendar's own fixed number of queries,
+    however many practitioners or days."""
+    last_day = first_day + timedelta(days=days - 1)
+    slots, zones = free_slots_and_zones(service=service, first_day=first_day, last_day=last_day,
+                                        practitioner=practitioner, now=now)
+    location = public_location() if not zones else None
+    zone = next(iter(zones.values())) if zones else (location.time_zone if location else ZoneInfo(settings.TIME_ZONE))
+    by_day: dict[date, dict[datetime, None]] = defaultdict(dict)
+    for start, *_rest in slots:
+        local_start = start.astimezone(zone)
+        by_day[local_start.date()][local_start] = None
+    return [DaySlots(first_day + timedelta(days=n), sorted(by_day.get(first_day + timedelta(days=n), {})))
+            for n in range(days)], zone
+
+
+def nearest_free(
+    *, service: Service, practitioner: Practitioner | None, around: datetime, zone: ZoneInfo, limit: int = 6,
+    days: int = 7, now: datetime | None = None,
+) -> tuple[list[datetime], ZoneInfo]:
+    """Free starts near ``around`` (read on ``zone``'s clock) for a client
+    who just lost it: that day's closest first, then the following days in
+    order."""
+    zone_days, zone = free_days(service=service, practitioner=practitioner,
+                                first_day=around.astimezone(zone).date(), days=days, now=now)
+    local = around.astimezone(zone)
+    same_day = [start for start in zone_days[0].starts if start != local] if zone_days else []
+    same_day.sort(key=lambda start: abs(start - local))
+    later = [start for day in zone_days[1:] for start in day.starts]
+    return (same_day + later)[:limit], zone
+
+
+def appointment_for_link(appointment_id: int, client_id: int) -> Appointment | None:
+    """The appointment a manage link names, if it still belongs to the
+    client the link was made for."""
+    return (
+        appointments_with_details().filter(pk=appointment_id, client_id=client_id).first()
+    )
+
+
+def moves_of(appointment_id: int) -> int:
+    """How many times the appointment has moved: its calendar entry's SEQUENCE."""
+    return AppointmentEvent.objects.filter(
+        appointment_id=appointment_id, action=AppointmentEvent.Action.RESCHEDULED
+    ).count()
+
+
+def treatments_to_book_again(client_id: int, now: datetime, limit: int = 3) -> list[Appointment]:
+    """The client's latest past appointment of each treatment still offered,
+    newest first: "book again" starts from these."""
+    seen: dict[int, Appointment] = {}
+    past = (
+        Appointment.objects.filter(client_id=client_id, start__lt=now, service__active=True)
+        .select_related("service", "practitioner").order_by("-start")[:50]
+    )
+    for appointment in past:
+        seen.setdefault(appointment.service_id, appointment)
+        if len(seen) >= limit:
+            break
+    return list(seen.values())

@@ -334,6 +334,76 @@ def check_booking(
 
 
 @dataclass(frozen=True)
+class Visitor:
+    """What a visitor who is not signed in types on the booking pages."""
+
+    full_name: str
+    phone: str
+    email: str
+    preferred_language: str = "en"
+
+
+def book_from_pages(
+    *,
+    user,
+    visitor: Visitor | None,
+    service: Service,
+    start: datetime,
+    practitioner: Practitioner | None = None,
+    notes: str = "",
+    now: datetime | None = None,
+) -> Appointment:
+    """A booking made on the public pages.
+
+    A signed-in client books for themselves, as themselves
+    (``policies.page_client``). Anyone else gets a new client record made
+    from ``visitor``, in the booking's own transaction, so a refused
+    booking leaves no record behind.
+
+    Why a new record and never a match on phone or email: the pages cannot
+    tell who is typing. Matching would let a stranger who knows someone's
+    phone number add bookings (and the messages about them) to that
+    person's record, and a different answer for a known number would tell
+    the stranger that the person is a client. The front desk merges
+    duplicates it recognises; a client who wants one record signs in.
+    """
+    actor = policies.page_actor(user)
+    if actor is not None:
+        return book_appointment(client=None, service=service, start=start, practitioner=practitioner, actor=actor,
+                                source=Source.WEB, notes=notes, now=now)
+    if visitor is None:
+        raise BookingError("client_missing", field="client")
+    with transaction.atomic():
+        client = Client.objects.create(
+            full_name=visitor.full_name, phone=visitor.phone, email=visitor.email,
+            preferred_language=visitor.preferred_language,
+            # They asked for the booking's messages by giving these.
+            email_reminders=bool(visitor.email), sms_reminders=bool(visitor.phone),
+        )
+        return book_appointment(client=client, service=service, start=start, practitioner=practitioner, actor=None,
+                                source=Source.WEB, notes=notes, now=now)
+
+
+def check_page_booking(
+    *, user, service: Service, start: datetime, practitioner: Practitioner | None = None, now: datetime | None = None
+) -> None:
+    """Raise what ``book_from_pages`` would refuse about the time, writing
+    nothing (the review page shows it before the client confirms). For a
+    visitor, whose record does not exist yet, only the calendar is asked."""
+    now = now or timezone.now()
+    actor = policies.page_actor(user)
+    if actor is not None:
+        check_booking(client=None, service=service, start=start, practitioner=practitioner, actor=actor, now=now)
+        return
+    _check_start(start, now)
+    if not service.active:
+        raise BookingError("service_inactive", field="service")
+    if practitioner is not None and not practitioner.active:
+        raise BookingError("practitioner_inactive", field="practitioner")
+    _choose(service=service, start=start, now=now, practitioner=practitioner)
+
+
+@dataclass(frozen=True)
 class Booked:
     appointment: Appointment
     replayed: bool

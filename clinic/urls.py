@@ -3,7 +3,7 @@ from django.urls import include, path
 
 from clinic import views
 from clinic.health import healthz
-from treatments.views import check_in
+from treatments.views import booking_intake, check_in
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -18,6 +18,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(("clinic.api_urls", "api"), namespace="api")),
     path("r/<str:token>/pain/", check_in, name="check_in_reply"),
+    # The booking pages' first-visit questionnaire is the records' page.
+    path("book/health/", booking_intake, name="book_health"),
     path("", include("bookings.urls")),
 ]
 

@@ -10,6 +10,8 @@ class TreatmentsConfig(AppConfig):
         # waits for review; the booking core asks its screening list, and
         # the records answer from here (the core never imports them).
         from bookings import screening
-        from treatments.services.intake import review_reason
+        from treatments.services.intake import has_intake, review_reason
 
         screening.register(review_reason)
+        # The booking pages ask a client with no questionnaire on file for one.
+        screening.register_intake_check(has_intake)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django import forms
 from django.http import HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -17,10 +17,14 @@ from django.views.decorators.http import require_http_methods
 from bookings import policies as booking_policies
 from bookings import selectors as booking_selectors
 from bookings.links import Action
+from bookings.views.booking import PageForm, choice_or_page, step_context
 from bookings.views import LinkProblem, open_link, problem_page, render_reply, used_page
 from clinic.errors import DomainError
 from treatments.errors import RecordError
+from clinic.signin import client_address
+from treatments.models import ConsentMethod
 from treatments.services.check_ins import PAIN_MAX, record_check_in
+from treatments.services.intake import has_intake, record_intake
 
 SCALE = [(value, str(value)) for value in range(PAIN_MAX + 1)]
 
@@ -73,3 +77,71 @@ def check_in(request, token: str) -> HttpResponse:
             status = 400
     return render_reply(request, "treatments/check_in/form.html", {"form": form, "max": PAIN_MAX},
                         appointment=appointment, status=status)
+
+
+# -- the booking pages' first-visit questionnaire ----------------------------------
+
+# The consent a client gives on the booking pages; its version is saved
+# with the answers, so a later wording is a new version.
+CONSENT_TEXT_VERSION = "web-1"
+YES_NO = [("no", _("No")), ("yes", _("Yes"))]
+
+
+def _yes(value: str) -> bool:
+    return value == "yes"
+
+
+class IntakeForm(PageForm):
+    """The questionnaire's main questions, as a signed-in client answers
+    them before a first visit; the practitioner asks the rest in person."""
+
+    conditions = forms.CharField(label=_("Health conditions we should know about (optional)"), required=False,
+                                 max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    medications = forms.CharField(label=_("Medicines you take (optional)"), required=False, max_length=2000,
+                                  widget=forms.Textarea(attrs={"rows": 2}))
+    takes_blood_thinners = forms.TypedChoiceField(label=_("Do you take blood thinners?"), choices=YES_NO,
+                                                  coerce=_yes, widget=forms.RadioSelect, initial="no")
+    pregnant = forms.TypedChoiceField(label=_("Are you pregnant?"), choices=YES_NO, coerce=_yes,
+                                      widget=forms.RadioSelect, initial="no")
+    pregnancy_trimester = forms.TypedChoiceField(
+        label=_("If so, which trimester?"), required=False, coerce=int, empty_value=None,
+        choices=[("", "—"), ("1", "1"), ("2", "2"), ("3", "3")])
+    recent_injury_or_surgery = forms.TypedChoiceField(label=_("An injury or surgery in the last three months?"),
+                                                      choices=YES_NO, coerce=_yes, widget=forms.RadioSelect,
+                                                      initial="no")
+    fever = forms.TypedChoiceField(label=_("Do you have a fever today?"), choices=YES_NO, coerce=_yes,
+                                   widget=forms.RadioSelect, initial="no")
+    skin_condition_or_infection = forms.TypedChoiceField(label=_("A skin condition or infection?"), choices=YES_NO,
+                                                         coerce=_yes, widget=forms.RadioSelect, initial="no")
+    consent = forms.BooleanField(
+        label=_("I agree that the clinic keeps these answers and the notes of my sessions, to treat me safely."),
+        error_messages={"required": _("Tick the box to agree, or call the clinic to talk it through.")})
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def booking_intake(request) -> HttpResponse:
+    """A step of the booking pages (``bookings.views.booking``), kept here
+    because the booking core never imports the records: the signed-in
+    client's first questionnaire, saved through ``record_intake``; then on
+    to the review, the choice kept in the address."""
+    choice, other = choice_or_page(request)
+    if other is not None:
+        return other
+    client = booking_policies.page_client(request.user)
+    review = choice.url("book_review")
+    if client is None or has_intake(client.pk):
+        return redirect(review)
+    form = IntakeForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        answers = {name: value for name, value in form.cleaned_data.items() if name != "consent"}
+        try:
+            record_intake(actor=request.user, client=client, consent_method=ConsentMethod.ONLINE,
+                          consent_text_version=CONSENT_TEXT_VERSION, address=client_address(request), **answers)
+        except RecordError as error:
+            for field, messages in error.field_messages.items():
+                form.add_error(field if field in form.fields else None, messages)
+        else:
+            return redirect(review)
+    return render(request, "treatments/book/intake.html", step_context(request, choice, form=form),
+                  status=400 if form.is_bound else 200)

@@ -347,6 +347,10 @@ CHECK_IN_AFTER_HOURS = env.int("CHECK_IN_AFTER_HOURS", default=48)
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 # A reply link (confirm, cancel, check-in) works for at most this many days.
 REPLY_LINK_DAYS = env.int("REPLY_LINK_DAYS", default=14)
+# The booking pages' rate limits per caller address: bookings confirmed, and
+# changes made through manage links ("count/second|minute|hour|day").
+BOOKING_PAGE_RATE = env.str("BOOKING_PAGE_RATE", default="10/hour")
+MANAGE_PAGE_RATE = env.str("MANAGE_PAGE_RATE", default="20/hour")
 # /healthz reports the outbox as not ok (still 200) when a due message has
 # waited longer than this for the dispatcher (which runs every minute).
 OUTBOX_LAG_ALERT_SECONDS = env.int("OUTBOX_LAG_ALERT_SECONDS", default=600)

@@ -232,6 +232,13 @@ def record_intake(
                              consent=consent, address=address, now=now)
 
 
+def has_intake(client_id: int) -> bool:
+    """Whether any questionnaire is on file for the client (the booking
+    pages ask for one before a first visit). Says nothing of the answers,
+    so it reads no clinical content and logs no access."""
+    return selectors.latest_intake(client_id) is not None
+
+
 @dataclass(frozen=True)
 class Recheck:
     intake: Intake  # the version in force after the re-check

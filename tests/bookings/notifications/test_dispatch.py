@@ -443,3 +443,15 @@ def test_a_batch_reads_in_a_fixed_number_of_queries_and_writes_one_mark_per_row(
         counts = dispatch.dispatch_due(now=later(minutes=1))
     assert counts.sent == count
     assert len(delivered(outbox)) == count
+
+
+def test_confirmation_and_reminder_emails_carry_the_manage_link(studio, consenting):
+    from bookings.links import read_manage_token
+
+    appointment = book(studio)
+    run(NOW)
+    run(later(hours=2))
+    assert len(mail.outbox) == 2
+    for sent in mail.outbox:
+        path = sent.body.split("/booking/")[1].split("/")[0]
+        assert read_manage_token(path) == (appointment.pk, appointment.client_id)
