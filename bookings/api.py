@@ -191,6 +191,7 @@ class AppointmentSerializer(serializers.ModelSerializer):
     time_zone = serializers.CharField(source="location.time_zone", read_only=True)
     room = serializers.CharField(source="room.name", default=None, read_only=True, allow_null=True)
     currency = serializers.SerializerMethodField()
+    cancellation_reason = serializers.SerializerMethodField()
 
     class Meta:
         model = Appointment
@@ -212,6 +213,9 @@ class AppointmentSerializer(serializers.ModelSerializer):
 
     def get_currency(self, appointment: Appointment) -> str:
         return settings.CLINIC_CURRENCY
+
+    def get_cancellation_reason(self, appointment: Appointment) -> str:
+        return services.shown_cancellation_reason(appointment.cancellation_reason)
 
 
 class BookingSerializer(StrictSerializer):

@@ -6,8 +6,10 @@ variables in order.
 
 Times are the location's wall clock with the zone named ("10:00 IST"), and
 a day is said relative to the moment of sending ("today", "tomorrow", or
-the date), never relative to when the row was planned. Everything is
-rendered in the client's preferred language where a translation exists.
+the date), never relative to when the row was planned. Everything,
+dates included, is rendered in the client's preferred language where the
+site has a catalogue for it (``Client.message_language``), English
+otherwise.
 
 Nothing here reads the database or signs anything: the dispatcher loads
 each batch with what it needs, the reply links included (``Context``), and
@@ -26,7 +28,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.formats import date_format
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _, ngettext
 
 from bookings import ics
 from bookings.models import Notification
@@ -45,11 +47,11 @@ SUBJECTS = {
 # SMS: one fixed text per kind, registered with the operator as it stands
 # (DLT); only the {names} vary. Keep each short: links are long already.
 SMS_TEXTS = {
-    Kind.CONFIRMATION: _("{location}: {service} with {practitioner} is booked for {when}. "
+    Kind.CONFIRMATION: _("{location}: {service} with {practitioner} is booked {when}. "
                          "Address: {address}"),
     Kind.REMINDER: _("{location}: a reminder of {service} with {practitioner} {when}. "
                      "Coming? {confirm_url} Can't make it? {cancel_url}"),
-    Kind.RESCHEDULED: _("{location}: {service} with {practitioner} has moved to {when}."),
+    Kind.RESCHEDULED: _("{location}: {service} with {practitioner} has moved; it is now {when}."),
     Kind.CANCELLED: _("{location}: {service} on {day} is cancelled. Book again any time."),
     Kind.HOME_CARE: _("{location}: after your session, keep up at home with: {routines}."),
     Kind.CHECK_IN: _("{location}: since your session, how is the pain today, 0 to 10? Tell us here: {check_in_url}"),
@@ -123,10 +125,14 @@ def when(start: datetime, zone, now: datetime) -> str:
 def cancellation_policy(location) -> str:
     if location.cancellation_policy.strip():
         return location.cancellation_policy.strip()
-    return gettext(
+    hours = settings.CANCELLATION_WINDOW_HOURS
+    return ngettext(
+        "Plans change: cancel or move free of charge until %(hours)s hour before the start. "
+        "A later cancellation is recorded as late.",
         "Plans change: cancel or move free of charge until %(hours)s hours before the start. "
-        "A later cancellation is recorded as late."
-    ) % {"hours": settings.CANCELLATION_WINDOW_HOURS}
+        "A later cancellation is recorded as late.",
+        hours,
+    ) % {"hours": hours}
 
 
 def _site_domain() -> str:
@@ -188,7 +194,7 @@ def _in_order(text: str) -> tuple[str, ...]:
 def render(notification: Notification, *, now: datetime, context: Context | None = None) -> Message:
     """``notification`` as it goes out at ``now`` on its channel."""
     context = context or Context()
-    language = notification.appointment.client.preferred_language or settings.LANGUAGE_CODE
+    language = notification.appointment.client.message_language
     with translation.override(language):
         values = variables(notification, now=now, routines=context.routines.get(notification.pk, []),
                            links=context.links.get(notification.pk, {}))

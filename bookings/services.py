@@ -25,6 +25,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from bookings import outbox, policies, screening, selectors
 from bookings.links import Action as Reply
@@ -667,7 +668,16 @@ def update_notes(*, appointment: Appointment, notes: str, actor=None) -> Appoint
 
 # -- the client's own answers ----------------------------------------------------
 
-LINK_CANCEL_REASON = "Cancelled by the client from a message link"
+# Stored as the cancellation reason in English, whoever's language was active
+# (the record reads the same for everyone); the API shows it to the client
+# in theirs (``shown_cancellation_reason``).
+LINK_CANCEL_REASON = gettext_noop("Cancelled by the client from a message link")
+FIXED_CANCEL_REASONS = frozenset({LINK_CANCEL_REASON})
+
+
+def shown_cancellation_reason(reason: str) -> str:
+    """A stored reason as the reader sees it: ours translated, anyone's own words as written."""
+    return gettext(reason) if reason in FIXED_CANCEL_REASONS else reason
 
 
 def confirm_attendance(*, appointment: Appointment, actor=None, now: datetime | None = None) -> Appointment:

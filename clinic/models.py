@@ -9,7 +9,7 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import get_supported_language_variant, gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 from timezone_field import TimeZoneField
@@ -217,6 +217,17 @@ class Client(models.Model):
             models.Index(fields=["phone"], name="client_phone_idx"),
             models.Index(Lower("email"), name="client_email_lower_idx"),
         ]
+
+    @property
+    def message_language(self) -> str:
+        """The language the clinic writes to this client in (messages, reply
+        pages): their preference where the site has a catalogue
+        (``LANGUAGES``), English otherwise. Hindi is recorded but answered in
+        English, rather than in English words around Django's Hindi dates."""
+        try:
+            return get_supported_language_variant(self.preferred_language or settings.LANGUAGE_CODE)
+        except LookupError:
+            return settings.LANGUAGE_CODE
 
     def __str__(self) -> str:
         return self.full_name

@@ -57,7 +57,7 @@ def check_in(request, token: str) -> HttpResponse:
         return problem_page(request, refusal, notification=notification)
     appointment = notification.appointment
     status = 200
-    with translation.override(appointment.client.preferred_language):
+    with translation.override(appointment.client.message_language):
         form = CheckInForm(request.POST if request.method == "POST" else None)
         if form.is_bound:
             if form.is_valid():

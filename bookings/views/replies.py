@@ -16,7 +16,7 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy as _, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -65,7 +65,7 @@ def open_link(token: str) -> tuple[Notification, Action]:
 
 def render_reply(request, template: str, context: dict, *, appointment: Appointment | None, status: int = 200):
     """A reply page in the client's language, on the location's clocks."""
-    language = appointment.client.preferred_language if appointment else translation.get_language()
+    language = appointment.client.message_language if appointment else translation.get_language()
     zone = appointment.location.time_zone if appointment else timezone.get_current_timezone()
     with translation.override(language), timezone.override(zone):
         response = render(request, template, {
@@ -106,9 +106,19 @@ def used_page(request, notification: Notification) -> HttpResponse:
 
 
 def cancellation_policy(appointment: Appointment) -> str:
-    return appointment.location.cancellation_policy or str(_(
-        "Please cancel at least %(hours)s hours before your appointment: a cancellation closer to the time "
-        "counts as a late cancellation.") % {"hours": settings.CANCELLATION_WINDOW_HOURS})
+    """The location's own policy (its words, as written), or ours in the
+    client's language."""
+    if appointment.location.cancellation_policy.strip():
+        return appointment.location.cancellation_policy
+    hours = settings.CANCELLATION_WINDOW_HOURS
+    with translation.override(appointment.client.message_language):
+        return ngettext(
+            "Please cancel at least %(hours)s hour before your appointment: a cancellation closer to the time "
+            "counts as a late cancellation.",
+            "Please cancel at least %(hours)s hours before your appointment: a cancellation closer to the time "
+            "counts as a late cancellation.",
+            hours,
+        ) % {"hours": hours}
 
 
 @never_cache
@@ -130,7 +140,7 @@ def reply(request, token: str) -> HttpResponse:
     appointment = notification.appointment
     late = services.is_late_cancellation(start=appointment.start, now=now)
     if request.method == "POST":
-        with translation.override(appointment.client.preferred_language):
+        with translation.override(appointment.client.message_language):
             try:
                 appointment = services.reply_by_link(notification=notification, action=action, now=now)
             except DomainError as error:  # the booking rules, or a calendar too busy to answer now

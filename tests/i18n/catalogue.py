@@ -8,7 +8,8 @@ An entry is client-facing when a client can meet it:
   the phrases those refusals are built from (policies, the records'
   services, the flag reasons), the framework messages the API passes on
   (``clinic/framework_texts.py``), and the pages and mail clients get
-  (password reset mail, 404, 500);
+  (password reset mail, 404, 500, the appointment messages by mail, SMS
+  and WhatsApp, and the reply and pain check-in pages their links open);
 - or it is the label of a choice clients see (an appointment's status, a
   treatment's category, a body region...) or a message of a constraint on
   a row clients write through the API (their login, profile, intake,
@@ -47,6 +48,14 @@ CLIENT_FACING_FILES = (
     "clinic/templates/404.html",
     "clinic/templates/500.html",
     "clinic/templates/registration/password_reset_*",
+    # What the clinic sends clients (mail, SMS, WhatsApp) and the pages its links open.
+    "bookings/messages.py",
+    "bookings/templates/bookings/messages/*",
+    "bookings/views.py",
+    "bookings/templates/bookings/reply/*",
+    "bookings/services.py",
+    "treatments/views.py",
+    "treatments/templates/treatments/check_in/*",
 )
 
 

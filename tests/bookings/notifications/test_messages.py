@@ -4,6 +4,7 @@ fixed SMS texts and WhatsApp template variables, the client's language."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,7 @@ from tests.bookings.notifications.conftest import book
 from tests.scenario import NOW
 
 Kind, Channel = Notification.Kind, Notification.Channel
+TAMIL = re.compile("[\u0b80-\u0bff]")
 LONDON, KOLKATA = ZoneInfo("Europe/London"), ZoneInfo("Asia/Kolkata")
 
 
@@ -117,9 +119,88 @@ def test_every_kind_renders_on_every_channel(reminder):
             assert "{" not in message.text and "%(" not in message.text
 
 
-def test_the_clients_language_is_used_and_english_stands_in_where_no_translation_exists(reminder):
+@pytest.mark.parametrize("now", [NOW, NOW.replace(day=NOW.day - 3)], ids=["tomorrow", "a date"])
+def test_the_booked_and_moved_texts_read_whether_the_day_is_tomorrow_or_a_date(reminder, now):
+    # "booked for on Tuesday" was sent once: every sentence around ``when``
+    # must read with each of its forms.
+    with translation.override("en"):
+        said = messages.when(reminder.appointment.start, reminder.appointment.location.time_zone, now)
+    for kind in (Kind.CONFIRMATION, Kind.RESCHEDULED):
+        for channel in Channel.values:
+            reminder.kind, reminder.channel = kind, channel
+            text = messages.render(reminder, now=now, context=messages.Context()).text
+            assert said in text
+            assert not re.search(r"\b(for|to) (on|today|tomorrow)\b", text), text
+
+
+def test_a_reminder_for_a_tamil_reader_is_in_tamil_on_the_location_s_clock(reminder, studio):
     reminder.appointment.client.preferred_language = "ta"
     message = messages.render(reminder, now=NOW, context=messages.Context(links={reminder.pk: LINKS}))
     assert message.language == "ta"
-    assert "tomorrow at 10:00 IST" in message.text  # no Tamil catalogue yet: the English source
+    assert message.subject == f"நாளை 10:00 IST மணிக்கு சந்திப்போம்: {studio.service.name}"
+    for text in (message.text, message.html):
+        assert "நினைவூட்டல்: " in text and "நாளை 10:00 IST மணிக்கு" in text  # the local time, said in Tamil
+        assert "tomorrow" not in text and "Cancelling or moving" not in text and "Hello" not in text
+        assert "24 மணி நேரம்" in text  # the default policy, in Tamil
+        assert LINKS["confirm_url"] in text and LINKS["cancel_url"] in text
+    assert "ஆம், வருகிறேன்" in message.html
     assert translation.get_language() != "ta"  # the override ends with the message
+
+
+def test_a_reminder_for_an_english_reader_is_in_english(reminder):
+    with translation.override("ta"):  # whatever the worker's language happens to be
+        message = messages.render(reminder, now=NOW, context=messages.Context(links={reminder.pk: LINKS}))
+    assert message.language == "en"
+    assert "A reminder: we expect you tomorrow at 10:00 IST." in message.text
+    assert not TAMIL.search(message.text + message.html + message.subject)
+
+
+def test_a_language_without_a_catalogue_is_answered_in_english_throughout(reminder, studio):
+    """Hindi is a preference a client may record, not a language the site
+    speaks yet: English, dates included, rather than Django's Hindi dates."""
+    reminder.appointment.client.preferred_language = "hi"
+    message = messages.render(reminder, now=datetime(2026, 1, 1, tzinfo=UTC),
+                              context=messages.Context(links={reminder.pk: LINKS}))
+    local = reminder.appointment.start.astimezone(studio.location.time_zone)
+    assert message.language == "en"
+    assert f"on {local:%A} {local.day} {local:%B %Y} at" in message.text
+
+
+# A Tamil SMS goes as UCS-2: 70 characters in one part, 67 a part once it
+# needs more (locale/README.md, "SMS length"). Each kind's budget, in parts,
+# for the Tamil text with names as long as a real clinic's and the real
+# signed links (about 113 characters each on this domain). The reminder
+# carries two links, 226 characters before a word is said; its words
+# alone must fit in two parts.
+SMS_PARTS = {Kind.CONFIRMATION: 3, Kind.REMINDER: 6, Kind.RESCHEDULED: 2, Kind.CANCELLED: 2, Kind.HOME_CARE: 2,
+             Kind.CHECK_IN: 3}
+WORDS_PARTS = {Kind.REMINDER: 2}
+
+
+def ucs2_parts(text: str) -> int:
+    return 1 if len(text) <= 70 else -(-len(text) // 67)
+
+
+@pytest.mark.parametrize("kind", Kind.values)
+def test_a_tamil_sms_stays_within_its_length_budget(reminder, kind, settings):
+    from bookings.links import Action, reply_url
+
+    settings.SITE_URL = "https://book.example.in"
+    appointment = reminder.appointment
+    appointment.client.preferred_language = "ta"
+    appointment.location.name = "Thenmozhi Wellness, Mylapore"
+    appointment.location.address = "12 Temple Road, Mylapore, Chennai 600004"
+    appointment.service.name = "Foot reflexology"
+    appointment.practitioner.display_name = "Dr. Kavitha"
+    reminder.kind, reminder.channel = kind, Channel.SMS
+    busy = 123456  # a link's length grows with its message's id: one of a clinic a few years in
+    links = {"confirm_url": reply_url(busy, Action.CONFIRM), "cancel_url": reply_url(busy, Action.CANCEL),
+             "check_in_url": reply_url(busy, Action.CHECK_IN)}
+    context = messages.Context(links={reminder.pk: links}, routines={reminder.pk: ["Neck release", "Arch roll"]})
+    text = messages.render(reminder, now=NOW, context=context).text
+    assert TAMIL.search(text)
+    assert ucs2_parts(text) <= SMS_PARTS[kind], (len(text), text)
+    words = text
+    for url in links.values():
+        words = words.replace(url, "")
+    assert ucs2_parts(words) <= WORDS_PARTS.get(kind, SMS_PARTS[kind]), (len(words), words)

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from bookings import services
 from bookings.errors import BookingError
@@ -295,4 +295,37 @@ def test_a_confirm_link_on_a_check_in_message_is_a_404(client, reminder, booked)
 def test_the_page_speaks_the_client_s_language(client, reminder, booked):
     booked.client.preferred_language = "ta"
     booked.client.save(update_fields=["preferred_language"])
-    assert '<html lang="ta">' in client.get(link(reminder, Action.CONFIRM)).content.decode()
+    page = client.get(link(reminder, Action.CONFIRM), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<html lang="ta">' in page
+    assert "இந்தச் சந்திப்புக்கு வருகிறீர்களா?" in page and "ஆம், வருகிறேன்" in page
+    assert "Asia/Kolkata நேரம்" in page  # the time, on the location's clock, said in Tamil
+    assert "Are you coming" not in page and "Treatment" not in page
+
+
+def test_the_cancel_page_gives_the_default_policy_in_the_client_s_language(client, reminder, booked):
+    booked.client.preferred_language = "ta"
+    booked.client.save(update_fields=["preferred_language"])
+    page = client.get(link(reminder, Action.CANCEL), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "ரத்துக் கொள்கை" in page and "குறைந்தது 24 மணி நேரத்துக்கு முன்பே ரத்து செய்யவும்" in page
+    assert "Please cancel" not in page
+
+
+def test_a_client_without_a_catalogue_for_their_language_reads_english(client, reminder, booked):
+    booked.client.preferred_language = "hi"
+    booked.client.save(update_fields=["preferred_language"])
+    page = client.get(link(reminder, Action.CONFIRM)).content.decode()
+    local = booked.start.astimezone(booked.location.time_zone)
+    assert '<html lang="en">' in page and "Are you coming to this appointment?" in page
+    assert f"{local:%A} {local.day} {local:%B %Y}" in page  # not Django's Hindi day and month
+
+
+def test_a_link_cancellation_is_stored_in_english_and_shown_in_the_reader_s_language(client, reminder, booked):
+    booked.client.preferred_language = "ta"
+    booked.client.save(update_fields=["preferred_language"])
+    client.post(link(reminder, Action.CANCEL))
+    booked.refresh_from_db()
+    assert booked.cancellation_reason == "Cancelled by the client from a message link"
+    with translation.override("ta"):
+        assert services.shown_cancellation_reason(booked.cancellation_reason) == (
+            "செய்தியில் உள்ள இணைப்பின் மூலம் வாடிக்கையாளர் ரத்து செய்தார்")
+        assert services.shown_cancellation_reason("Travelling") == "Travelling"  # a client's own words stay

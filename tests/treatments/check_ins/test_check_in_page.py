@@ -138,9 +138,28 @@ def test_a_second_message_about_the_same_session_does_not_answer_twice(client, c
 
 
 def test_the_page_speaks_the_client_s_language(client, check_in_message, session):
+    session.client.preferred_language = "ta"
+    session.client.save(update_fields=["preferred_language"])
+    page = client.get(link(check_in_message, Action.CHECK_IN), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<html lang="ta">' in page
+    assert "இன்று வலி எப்படி இருக்கிறது?" in page and "என் பதிலை அனுப்பவும்" in page
+    assert "How is the pain" not in page
+
+
+def test_a_tamil_client_s_refusal_is_in_tamil(client, check_in_message, session):
+    session.client.preferred_language = "ta"
+    session.client.save(update_fields=["preferred_language"])
+    response = client.post(link(check_in_message, Action.CHECK_IN), {"pain": "11"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert "0 முதல் 10 வரை ஒரு எண்" in response.content.decode()
+
+
+def test_a_language_without_a_catalogue_is_answered_in_english(client, check_in_message, session):
+    """Hindi is recorded but not spoken yet: English, not English around Django's Hindi."""
     session.client.preferred_language = "hi"
     session.client.save(update_fields=["preferred_language"])
-    assert '<html lang="hi">' in client.get(link(check_in_message, Action.CHECK_IN)).content.decode()
+    page = client.get(link(check_in_message, Action.CHECK_IN)).content.decode()
+    assert '<html lang="en">' in page and "How is the pain today?" in page
 
 
 # -- the service ----------------------------------------------------------------------
