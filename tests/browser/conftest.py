@@ -175,6 +175,18 @@ def step(screenshot, axe) -> Callable[[str], list[dict]]:
     return record
 
 
+def tab_until(page, target, limit: int = 40) -> None:
+    """Press Tab (or what ``target`` names, e.g. ``("Shift+Tab", locator)``)
+    until the ``target`` locator has the focus: the keyboard's way to reach
+    it, whatever the header holds before it."""
+    key, locator = target if isinstance(target, tuple) else ("Tab", target)
+    for _ in range(limit):
+        page.keyboard.press(key)
+        if locator.evaluate("element => element === document.activeElement"):
+            return
+    raise AssertionError(f"{limit} presses of {key} never reached {locator} on {page.url}")
+
+
 def describe(violations: list[dict]) -> str:
     lines = []
     for violation in violations:

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from bookings.links import Action
 from bookings.models import Appointment, AppointmentStatus, Notification
 from tests.bookings.replies.conftest import appointment_at, link, message
-from tests.browser.conftest import LIVE
+from tests.browser.conftest import LIVE, tab_until
 from treatments.models import PainCheckIn
 
 pytestmark = LIVE
@@ -99,21 +99,18 @@ def test_the_pain_check_in_is_answered_by_keyboard_alone(page, step, screenshot,
     screenshot("skip link focused")
 
     # Sending with nothing chosen: the error is announced at the field.
-    page.keyboard.press("Tab")
-    expect(page.get_by_role("radio", name="0", exact=True)).to_be_focused()
-    page.keyboard.press("Tab")
-    expect(page.get_by_role("button", name="Send my answer")).to_be_focused()
+    zero = page.get_by_role("radio", name="0", exact=True)
+    send = page.get_by_role("button", name="Send my answer")
+    tab_until(page, zero)
+    page.keyboard.press("Tab")  # the radios are one stop: the next is the button
+    expect(send).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.get_by_role("alert")).to_be_visible()
     step("no answer chosen")
     assert not PainCheckIn.objects.exists()
 
-    # A new page: from its top, Tab, Tab reaches the radios (one stop for
-    # the group), and the arrows choose.
-    page.keyboard.press("Tab")
-    expect(skip).to_be_focused()
-    page.keyboard.press("Tab")
-    expect(page.get_by_role("radio", name="0", exact=True)).to_be_focused()
+    # A new page: from its top, Tab reaches the radios, and the arrows choose.
+    tab_until(page, zero)
     for _ in range(4):
         page.keyboard.press("ArrowRight")
     four = page.get_by_role("radio", name="4", exact=True)
@@ -121,7 +118,7 @@ def test_the_pain_check_in_is_answered_by_keyboard_alone(page, step, screenshot,
     expect(four).to_be_checked()
     screenshot("four chosen")
     page.keyboard.press("Tab")
-    expect(page.get_by_role("button", name="Send my answer")).to_be_focused()
+    expect(send).to_be_focused()
     page.keyboard.press("Enter")
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Thank you for your answer")
