@@ -265,7 +265,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("account_password_reset_sent")
 
     def form_valid(self, form):
-        people.send_password_reset(email=form.cleaned_data["email"], request=self.request)
+        people.send_password_reset(email=form.cleaned_data["email"], request=self.request, profile_language=True)
         return HttpResponseRedirect(self.get_success_url())
 
     def form_invalid(self, form):

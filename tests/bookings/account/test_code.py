@@ -141,6 +141,7 @@ def test_a_new_code_voids_the_earlier_one(client, sms):
     first = last_code(sms)
     ask(client)
     second = last_code(sms)
+    assert SignInCode.objects.filter(phone=PHONE, used_at__isnull=True).count() == 1
     if first != second:
         assert client.post(ENTER, {"code": first}).status_code == 400
     assert client.post(ENTER, {"code": second}).status_code == 302
