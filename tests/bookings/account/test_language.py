@@ -18,7 +18,7 @@ def lang_of(response) -> str:
 
 def test_every_account_page_has_the_switch(client):
     response = client.get("/account/sign-in/")
-    assert b'data-testid="language-form"' in response.content
+    assert b'data-testid="language-select"' in response.content
     assert b'action="/i18n/setlang/"' in response.content
 
 
