@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,13 +25,15 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext as _
 
-from bookings import outbox, policies, screening, selectors
+from bookings import channels, outbox, policies, screening, selectors
 from bookings.links import Action as Reply
 from bookings.availability import Refusal
 from bookings.errors import BookingError
+from bookings.messages import Message
 from bookings.models import (
     Appointment,
     AppointmentEvent,
@@ -42,10 +45,12 @@ from bookings.models import (
 )
 from bookings.policies import Act
 from bookings.selectors import booking_rules, engine_around
+from clinic import services as people
 from clinic.locking import lock_first_available, lock_ids, lock_row, lock_rows, lock_wait_as_busy
 from clinic.models import Client, Location, Practitioner, Room
 from treatments.models.catalogue import Service
 
+log = logging.getLogger(__name__)
 Status = AppointmentStatus
 Action = AppointmentEvent.Action
 EXCLUSION_VIOLATION = "23P01"
@@ -61,6 +66,31 @@ ANYONE_CODES = {
     Refusal.TIME_OFF: "nobody_working",
     Refusal.TAKEN: "all_taken",
 }
+
+
+# -- a client signing in with a code sent by SMS (the account pages) -------------
+
+
+def send_sign_in_code(*, phone: str, address: str, now: datetime | None = None) -> None:
+    """Text a one-time sign-in code to ``phone`` (E.164) when it is the
+    number of one client login, in the client's language, through the SMS
+    channel's backend. Nothing tells the caller whether it was sent: the
+    page says the same either way. Raises ``code_rate_limited``."""
+    issued = people.issue_sign_in_code(phone=phone, address=address, now=now or timezone.now())
+    if issued is None:
+        return
+    with translation.override(issued.client.preferred_language):
+        text = _("%(code)s is your sign-in code for the clinic. It works once, within %(minutes)s minutes. "
+                 "Nobody from the clinic will ever ask you for it.") % {
+            "code": issued.code, "minutes": settings.SIGN_IN_CODE_MINUTES}
+    message = Message(channel="sms", to=phone, subject="", text=text, template="sign_in_code",
+                      variables=(issued.code,), language=issued.client.preferred_language)
+    try:
+        channels.send(message, key=issued.key)
+    except channels.ChannelError:
+        # The client asks again; the page must not tell a failed send from
+        # a number nobody has.
+        log.warning("the sign-in code %s could not be sent", issued.key, exc_info=True)
 
 
 # -- shared steps ---------------------------------------------------------------

@@ -102,6 +102,20 @@ class ClinicError(DomainError):
         "reset_link_invalid": (
             ErrorKind.INVALID, _("This password reset link is not valid any more. Ask for a new one."),
         ),
+        "code_invalid": (
+            ErrorKind.INVALID, _("That code is not right, or it has run out. Check the text message, or ask for a new code."),
+        ),
+        "code_too_many_tries": (
+            ErrorKind.TOO_MANY, _("Too many wrong codes. Ask for a new code, or sign in with your email and password."),
+        ),
+        "code_rate_limited": (
+            ErrorKind.TOO_MANY,
+            _("Too many codes were asked for this number or from this network. Try again in an hour, or sign in "
+              "with your email and password."),
+        ),
+        "staff_login": (
+            ErrorKind.FORBIDDEN, _("This is a staff login. Staff sign in at the staff panel, not on the client pages."),
+        ),
         "locked_out": (
             ErrorKind.TOO_MANY,
             _("Too many failed sign-ins for this account or from this network. Try again in %(minutes)s minutes, "

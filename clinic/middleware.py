@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpResponseBadRequest, JsonResponse
+from django.utils import translation
 
 from clinic.inputs import MESSAGES
 from clinic.rest import error_body
+from clinic.selectors import client_of
 
 NUL = "\x00"
 
@@ -35,3 +38,29 @@ class RefuseNulCharacters:
             fields = {name.replace(NUL, "") or "query": [message] for name in names}
             return JsonResponse(error_body("invalid", message, fields), status=400)
         return HttpResponseBadRequest(message)
+
+
+class ClientLanguage:
+    """A signed-in client's pages speak the language on their profile,
+    whatever the browser asks for; everyone else gets what Django's
+    ``LocaleMiddleware`` chose (the language cookie the header switch sets,
+    then Accept-Language). The panel and the API choose their own."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith(("/admin/", "/api/")):
+            language = _client_language(request)
+            if language is not None:
+                translation.activate(language)
+                request.LANGUAGE_CODE = language
+        return self.get_response(request)
+
+
+def _client_language(request) -> str | None:
+    client = client_of(getattr(request, "user", None))
+    if client is None:
+        return None
+    language = client.preferred_language
+    return language if language in dict(settings.LANGUAGES) else None

@@ -231,3 +231,28 @@ class Client(models.Model):
 
     def __str__(self) -> str:
         return self.full_name
+
+
+class SignInCode(models.Model):
+    """A one-time code sent by SMS so that a client can sign in with their
+    phone. Only a keyed hash of the code is kept; a code works once, for
+    ``SIGN_IN_CODE_MINUTES``, and for ``SIGN_IN_CODE_TRIES`` tries
+    (``clinic.services.verify_sign_in_code``)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    phone = PhoneNumberField()
+    code_hash = models.CharField(max_length=128)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True, help_text=_("Used, or made void by a newer code."))
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(expires_at__gt=models.F("created_at")), name="sign_in_code_expires_later"),
+        ]
+        indexes = [models.Index(fields=["phone", "created_at"], name="sign_in_code_phone_idx")]
+
+    def __str__(self) -> str:
+        return f"sign-in code for {self.phone} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,7 +1,12 @@
 """Writes to people: a client signing up, a client changing their details,
-anyone changing or resetting their password and ending their sessions."""
+a client signing in with a one-time code, anyone changing or resetting
+their password and ending their sessions."""
 
 from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
@@ -10,10 +15,13 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import translation
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.http import urlsafe_base64_decode
 
 from clinic.errors import ClinicError
-from clinic.models import Client
+from clinic.models import Client, SignInCode
+from clinic.selectors import client_of
 
 # What a client may change about themselves (the email is the login's).
 PROFILE_FIELDS = (
@@ -139,22 +147,145 @@ def reset_password(*, uid: str, token: str, new_password: str) -> None:
     _set_password(user, new_password, field="new_password")
 
 
+def _hit(key: str, *, window: int) -> int:
+    """Count one more hit on ``key`` in the shared cache (Redis when there
+    is one); how many there were in the ``window`` seconds since the first."""
+    cache.add(key, 0, timeout=window)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window)
+        return 1
+
+
+def is_client_login(user) -> bool:
+    """A login the client pages serve: a client's own, never a staff
+    member's (they sign in at the staff panel)."""
+    if user.is_staff or user.is_superuser or user.groups.exists():
+        return False
+    return client_of(user) is not None
+
+
+class ClientResetForm(PasswordResetForm):
+    """Django's reset form, writing to a client in their own language with
+    a link to the client pages' reset page; staff get the panel's."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
+                  html_email_template_name=None):
+        user = context["user"]
+        language = translation.get_language()
+        if is_client_login(user):
+            email_template_name = "registration/client_password_reset_email.html"
+            language = user.client.preferred_language
+        with translation.override(language):
+            super().send_mail(subject_template_name, email_template_name, context, from_email, to_email,
+                              html_email_template_name)
+
+
 def send_password_reset(*, email: str, request) -> None:
     """Mail a link to set a new password to the active account with this
     email, if there is one. The caller learns nothing either way, and an
-    address gets at most ``PASSWORD_RESET_MAILS_PER_HOUR`` such mails."""
-    key = f"password-reset-mails:{email.strip().lower()}"
-    cache.add(key, 0, timeout=3600)
-    try:
-        sent = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, sent := 1, timeout=3600)
-    if sent > settings.PASSWORD_RESET_MAILS_PER_HOUR:
+    address gets at most ``PASSWORD_RESET_MAILS_PER_HOUR`` such mails.
+    A client's mail is in their preferred language."""
+    if _hit(f"password-reset-mails:{email.strip().lower()}", window=3600) > settings.PASSWORD_RESET_MAILS_PER_HOUR:
         return
-    form = PasswordResetForm({"email": email})
+    form = ClientResetForm({"email": email})
     if form.is_valid():
         form.save(
             request=request,
             use_https=request.is_secure(),
             extra_email_context={"valid_hours": max(1, settings.PASSWORD_RESET_TIMEOUT // 3600)},
         )
+
+
+# -- signing in with a code sent by SMS ------------------------------------------
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    """A code to send: its digits exist only here, never in the database."""
+
+    code: str
+    client: Client
+    key: str  # the idempotency key of the one message that carries it
+
+
+def _code_hash(phone: str, code: str) -> str:
+    return salted_hmac("clinic.sign-in-code", f"{phone}:{code}", algorithm="sha256").hexdigest()
+
+
+def _tries_key(phone: str) -> str:
+    return f"sign-in-code-tries:{phone}"
+
+
+def issue_sign_in_code(*, phone: str, address: str, now: datetime) -> IssuedCode | None:
+    """A new six-digit code for the one client login with this phone number
+    (E.164), replacing any earlier code for it; ``None`` when no single
+    client login has the number. Callers answer the same either way, so
+    nobody learns whose number it is.
+
+    Raises ``code_rate_limited`` after ``SIGN_IN_CODES_PER_PHONE_PER_HOUR``
+    requests for one number, or ``SIGN_IN_CODES_PER_ADDRESS_PER_HOUR`` from
+    one network address, whether or not the number is a client's.
+    """
+    if _hit(f"sign-in-code-address:{address}", window=3600) > settings.SIGN_IN_CODES_PER_ADDRESS_PER_HOUR:
+        raise ClinicError("code_rate_limited")
+    if _hit(f"sign-in-code-phone:{phone}", window=3600) > settings.SIGN_IN_CODES_PER_PHONE_PER_HOUR:
+        raise ClinicError("code_rate_limited")
+    cache.delete(_tries_key(phone))
+    clients = list(
+        Client.objects.filter(
+            phone=phone, user__is_active=True, user__is_staff=False, user__is_superuser=False,
+            user__groups__isnull=True,
+        ).select_related("user")[:2]
+    )
+    if len(clients) != 1:  # nobody, or a number two logins share: no code
+        return None
+    client = clients[0]
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    with transaction.atomic():
+        SignInCode.objects.filter(phone=phone, used_at__isnull=True).update(used_at=now)
+        row = SignInCode.objects.create(
+            user=client.user, phone=phone, code_hash=_code_hash(phone, code), created_at=now,
+            expires_at=now + timedelta(minutes=settings.SIGN_IN_CODE_MINUTES),
+        )
+    return IssuedCode(code=code, client=client, key=f"sign-in-code-{row.pk}")
+
+
+def verify_sign_in_code(*, phone: str, code: str, now: datetime):
+    """The login the code sent to ``phone`` signs in, using the code up.
+
+    Raises ``code_invalid`` (wrong, run out, used, or never sent: one
+    message for all, so it tells nothing about the number) and
+    ``code_too_many_tries`` after ``SIGN_IN_CODE_TRIES`` tries on one code,
+    which then stops working.
+    """
+    if _hit(_tries_key(phone), window=settings.SIGN_IN_CODE_MINUTES * 60) > settings.SIGN_IN_CODE_TRIES:
+        raise ClinicError("code_too_many_tries")
+    refusal = None
+    with transaction.atomic():
+        row = (
+            SignInCode.objects.select_for_update()
+            .filter(phone=phone, used_at__isnull=True, expires_at__gt=now)
+            .select_related("user")
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        if row is None:
+            refusal = "code_invalid"
+        else:
+            row.attempts += 1
+            if row.attempts > settings.SIGN_IN_CODE_TRIES:
+                refusal = "code_too_many_tries"
+            elif not constant_time_compare(row.code_hash, _code_hash(phone, code.strip())):
+                refusal = "code_invalid"
+            # Right, or the last try spent: the code works no more.
+            if refusal is None or row.attempts >= settings.SIGN_IN_CODE_TRIES:
+                row.used_at = now
+            row.save(update_fields=["attempts", "used_at"])
+    if refusal is None and not row.user.is_active:
+        refusal = "code_invalid"
+    if refusal is not None:
+        raise ClinicError(refusal, field="code" if refusal == "code_invalid" else None)
+    cache.delete(_tries_key(phone))
+    return row.user

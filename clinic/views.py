@@ -69,6 +69,8 @@ def locked_out(request, response, credentials):
     error = ClinicError("locked_out", minutes=settings.LOCKOUT_MINUTES)
     if _is_api(request):
         return JsonResponse(error_body(error.code, error.message), status=int(error.kind))
+    if request.path.startswith("/account/"):  # the client pages' sign-in, in their frame
+        return render(request, "site/locked_out.html", {"message": error.message}, status=int(error.kind))
     from django.contrib import admin
 
     context = {**admin.site.each_context(request), "message": error.message}

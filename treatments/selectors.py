@@ -31,6 +31,7 @@ from treatments.models import (
     CorrectionRequest,
     FlagTier,
     HomeCareAssignment,
+    HomeCareStep,
     Intake,
     IntakeAnswer,
     NotePoint,
@@ -278,6 +279,19 @@ def access_log(queryset: QuerySet[RecordAccess] | None = None) -> QuerySet[Recor
 
 def client_access_log(client: Client) -> QuerySet[RecordAccess]:
     return RecordAccess.objects.filter(client=client).order_by("-at", "-pk")
+
+
+def client_home_care(client: Client) -> QuerySet[HomeCareAssignment]:
+    """The routines shared with ``client`` and still running, newest first,
+    with their steps in order: what the client sees (the API and the
+    account page alike)."""
+    steps = Prefetch("routine__steps", queryset=HomeCareStep.objects.order_by("position"))
+    return (
+        HomeCareAssignment.objects.filter(client=client, active=True)
+        .select_related("routine", "assigned_by")
+        .prefetch_related(steps)
+        .order_by("-assigned_on", "pk")
+    )
 
 
 @dataclass

@@ -1,13 +1,22 @@
-"""The pain check-in page a client reaches from a message's link, a couple
+"""The records' client pages.
+
+The pain check-in page a client reaches from a message's link, a couple
 of days after a session: "how is the pain today, 0 to 10?". Its links are
 opened, checked and answered like the booking replies (``bookings.views``):
 nothing happens on GET, the POST records the answer once through
-``treatments.services.check_ins``."""
+``treatments.services.check_ins``.
+
+Two pages of the client's account (``bookings.views.account`` draws the
+rest, and its docstring lists the ``data-testid``s): the home-care
+routines shared with them, and who accessed their record. Both are the
+signed-in client's own, read through the same selectors and policies as
+the API's ``me/home-care/`` and ``me/record-access/``."""
 
 from __future__ import annotations
 
 from django import forms
-from django.http import HttpResponse
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -19,7 +28,9 @@ from bookings import selectors as booking_selectors
 from bookings.links import Action
 from bookings.views.booking import PageForm, choice_or_page, step_context
 from bookings.views import LinkProblem, open_link, problem_page, render_reply, used_page
+from bookings.views.account import client_page
 from clinic.errors import DomainError
+from treatments import policies, selectors
 from treatments.errors import RecordError
 from clinic.signin import client_address
 from treatments.models import ConsentMethod
@@ -145,3 +156,30 @@ def booking_intake(request) -> HttpResponse:
             return redirect(review)
     return render(request, "treatments/book/intake.html", step_context(request, choice, form=form),
                   status=400 if form.is_bound else 200)
+# -- the client's account: what their records hold for them --------------------------
+
+
+@client_page
+@require_http_methods(["GET", "HEAD"])
+def home_care(request, client) -> HttpResponse:
+    """The home-care routines the client's therapists shared with them: the
+    steps with their hold times and repetitions, and the safety note."""
+    return render(request, "treatments/account/home_care.html", {
+        "client": client, "nav": "home_care", "assignments": list(selectors.client_home_care(client)),
+    })
+
+
+ACCESS_PAGE_SIZE = 50
+
+
+@client_page
+@require_http_methods(["GET", "HEAD"])
+def record_access(request, client) -> HttpResponse:
+    """Who read or wrote the client's clinical record, and when, newest
+    first, on the clinic's clocks."""
+    if not policies.may_read_access_log(request.user, client):
+        raise Http404
+    entries = Paginator(selectors.client_access_log(client), ACCESS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "treatments/account/record_access.html", {
+        "client": client, "nav": "record_access", "entries": entries, "zone": timezone.get_default_timezone_name(),
+    })

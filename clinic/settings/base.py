@@ -67,6 +67,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After the login is known: a signed-in client's pages speak their language.
+    "clinic.middleware.ClientLanguage",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last: turns a sign-in refused for too many failures into its own page.
@@ -146,6 +148,13 @@ AXES_SENSITIVE_PARAMETERS = ["password", "old_password", "new_password"]
 # Reset links are mailed at most this often to one address.
 PASSWORD_RESET_MAILS_PER_HOUR = env.int("PASSWORD_RESET_MAILS_PER_HOUR", default=3)
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 2  # a reset link works for two hours
+# Signing in on the client pages with a code sent by SMS: how long a code
+# works, how many tries it allows, and how many codes one phone number or
+# one network address may ask for in an hour.
+SIGN_IN_CODE_MINUTES = env.int("SIGN_IN_CODE_MINUTES", default=10)
+SIGN_IN_CODE_TRIES = env.int("SIGN_IN_CODE_TRIES", default=5)
+SIGN_IN_CODES_PER_PHONE_PER_HOUR = env.int("SIGN_IN_CODES_PER_PHONE_PER_HOUR", default=3)
+SIGN_IN_CODES_PER_ADDRESS_PER_HOUR = env.int("SIGN_IN_CODES_PER_ADDRESS_PER_HOUR", default=10)
 
 # --- Time and language ------------------------------------------------------
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Kolkata")

@@ -13,6 +13,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from clinic.models import Practitioner
 from clinic.rest import error_responses
 from clinic.selectors import require_client_of
+from treatments import selectors
 from treatments.models import HomeCareAssignment, HomeCareStep, Service, ServiceCategory
 
 
@@ -93,13 +94,7 @@ class HomeCareList(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
-        steps = Prefetch("routine__steps", queryset=HomeCareStep.objects.order_by("position"))
-        return (
-            HomeCareAssignment.objects.filter(client=require_client_of(self.request.user), active=True)
-            .select_related("routine", "assigned_by")
-            .prefetch_related(steps)
-            .order_by("-assigned_on", "pk")
-        )
+        return selectors.client_home_care(require_client_of(self.request.user))
 
 
 class PractitionerSerializer(serializers.ModelSerializer):
