@@ -167,8 +167,13 @@ def is_client_login(user) -> bool:
 
 
 class ClientResetForm(PasswordResetForm):
-    """Django's reset form, writing to a client in their own language with
-    a link to the client pages' reset page; staff get the panel's."""
+    """Django's reset form, with a link to the client pages' reset page for
+    a client (staff get the panel's); with ``profile_language`` the mail is
+    in the client's preferred language, else in the request's."""
+
+    def __init__(self, *args, profile_language: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.profile_language = profile_language
 
     def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
                   html_email_template_name=None):
@@ -176,20 +181,24 @@ class ClientResetForm(PasswordResetForm):
         language = translation.get_language()
         if is_client_login(user):
             email_template_name = "registration/client_password_reset_email.html"
-            language = user.client.preferred_language
+            if self.profile_language:
+                language = user.client.preferred_language
         with translation.override(language):
             super().send_mail(subject_template_name, email_template_name, context, from_email, to_email,
                               html_email_template_name)
 
 
-def send_password_reset(*, email: str, request) -> None:
+def send_password_reset(*, email: str, request, profile_language: bool = False) -> None:
     """Mail a link to set a new password to the active account with this
     email, if there is one. The caller learns nothing either way, and an
     address gets at most ``PASSWORD_RESET_MAILS_PER_HOUR`` such mails.
-    A client's mail is in their preferred language."""
+    The mail is in the request's language (the app sends the client's as
+    Accept-Language), or with ``profile_language`` (the client pages,
+    where the browser's language is the visitor's, not the account's) in
+    the client's preferred one."""
     if _hit(f"password-reset-mails:{email.strip().lower()}", window=3600) > settings.PASSWORD_RESET_MAILS_PER_HOUR:
         return
-    form = ClientResetForm({"email": email})
+    form = ClientResetForm({"email": email}, profile_language=profile_language)
     if form.is_valid():
         form.save(
             request=request,
@@ -275,11 +284,10 @@ def verify_sign_in_code(*, phone: str, code: str, now: datetime):
             refusal = "code_invalid"
         else:
             row.attempts += 1
-            if row.attempts > settings.SIGN_IN_CODE_TRIES:
-                refusal = "code_too_many_tries"
-            elif not constant_time_compare(row.code_hash, _code_hash(phone, code.strip())):
+            if not constant_time_compare(row.code_hash, _code_hash(phone, code.strip())):
                 refusal = "code_invalid"
-            # Right, or the last try spent: the code works no more.
+            # Right, or its last try spent (the row counts them, whatever the
+            # cache remembers): the code works no more.
             if refusal is None or row.attempts >= settings.SIGN_IN_CODE_TRIES:
                 row.used_at = now
             row.save(update_fields=["attempts", "used_at"])
