@@ -10,7 +10,7 @@ required.")`` finds the translation kept there. ``tests/i18n`` checks that
 each text is still one the installed framework writes.
 """
 
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, pgettext_lazy
 
 DRF = [
     # fields
@@ -56,6 +56,13 @@ SIMPLEJWT = [
 
 PHONENUMBER_FIELD = [
     gettext_noop("Enter a valid phone number."),
+]
+
+# The form field's own message, with a context (the booking pages' details
+# step meets it); tests/bookings/pages/test_tamil.py sees it in Tamil.
+PHONENUMBER_FORM_FIELD = [
+    pgettext_lazy("{example_number} is a national phone number.",
+                  "Enter a valid phone number (e.g. {example_number}) or a number with an international call prefix."),
 ]
 
 # django.utils.dates.WEEKDAYS_ABBR: Django's Tamil has the full day and month
