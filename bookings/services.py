@@ -702,7 +702,8 @@ def update_notes(*, appointment: Appointment, notes: str, actor=None) -> Appoint
 # (the record reads the same for everyone); the API shows it to the client
 # in theirs (``shown_cancellation_reason``).
 LINK_CANCEL_REASON = gettext_noop("Cancelled by the client from a message link")
-FIXED_CANCEL_REASONS = frozenset({LINK_CANCEL_REASON})
+MANAGE_LINK_CANCEL_REASON = gettext_noop("Cancelled by the client from the manage link")
+FIXED_CANCEL_REASONS = frozenset({LINK_CANCEL_REASON, MANAGE_LINK_CANCEL_REASON})
 
 
 def shown_cancellation_reason(reason: str) -> str:

@@ -1,5 +1,7 @@
 """Messages that Django REST framework, simplejwt and phonenumber-field
-write in English and ship no Tamil for, as a client of the API meets them.
+write in English and ship no Tamil for, as a client of the API meets them;
+and the texts of Django itself its Tamil catalogue lacks (the short day
+names the booking pages' day buttons show: ``date:"D"``).
 
 Nothing imports this module: it is here so that ``make messages`` extracts
 these strings into the project catalogue (``locale/``). gettext looks a
@@ -8,7 +10,7 @@ required.")`` finds the translation kept there. ``tests/i18n`` checks that
 each text is still one the installed framework writes.
 """
 
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, pgettext_lazy
 
 DRF = [
     # fields
@@ -54,4 +56,23 @@ SIMPLEJWT = [
 
 PHONENUMBER_FIELD = [
     gettext_noop("Enter a valid phone number."),
+]
+
+# The form field's own message, with a context (the booking pages' details
+# step meets it); tests/bookings/pages/test_tamil.py sees it in Tamil.
+PHONENUMBER_FORM_FIELD = [
+    pgettext_lazy("{example_number} is a national phone number.",
+                  "Enter a valid phone number (e.g. {example_number}) or a number with an international call prefix."),
+]
+
+# django.utils.dates.WEEKDAYS_ABBR: Django's Tamil has the full day and month
+# names and the short month names, not these.
+DJANGO_DATES = [
+    gettext_noop("Mon"),
+    gettext_noop("Tue"),
+    gettext_noop("Wed"),
+    gettext_noop("Thu"),
+    gettext_noop("Fri"),
+    gettext_noop("Sat"),
+    gettext_noop("Sun"),
 ]

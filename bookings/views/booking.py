@@ -228,7 +228,7 @@ def when_context(choice: Choice, *, now: datetime | None = None) -> dict:
 
 def step_context(request, choice: Choice, **extra) -> dict:
     return {"choice": choice, "location": selectors.public_location(), "currency": settings.CLINIC_CURRENCY,
-            "signed_in_client": signed_in_client(request), **extra}
+            "signed_in_client": signed_in_client(request), "zone_name": str(_zone()), **extra}
 
 
 @require_GET

@@ -30,7 +30,8 @@ from bookings.views.limits import over_limit
 from bookings.views.replies import problem_page
 from clinic.errors import DomainError
 
-LINK_CANCEL_REASON = "Cancelled by the client from the manage link"
+# Stored in English; shown translated (``services.shown_cancellation_reason``).
+LINK_CANCEL_REASON = services.MANAGE_LINK_CANCEL_REASON
 
 
 class Unusable(Exception):

@@ -9,7 +9,8 @@ An entry is client-facing when a client can meet it:
   services, the flag reasons), the framework messages the API passes on
   (``clinic/framework_texts.py``), and the pages and mail clients get
   (password reset mail, 404, 500, the appointment messages by mail, SMS
-  and WhatsApp, and the reply and pain check-in pages their links open);
+  and WhatsApp, the reply and pain check-in pages their links open, and
+  the public booking pages: the home page, the steps, the manage page);
 - or it is the label of a choice clients see (an appointment's status, a
   treatment's category, a body region...) or a message of a constraint on
   a row clients write through the API (their login, profile, intake,
@@ -51,11 +52,18 @@ CLIENT_FACING_FILES = (
     # What the clinic sends clients (mail, SMS, WhatsApp) and the pages its links open.
     "bookings/messages.py",
     "bookings/templates/bookings/messages/*",
-    "bookings/views.py",
+    "bookings/views/*.py",
     "bookings/templates/bookings/reply/*",
     "bookings/services.py",
     "treatments/views.py",
     "treatments/templates/treatments/check_in/*",
+    # The public booking pages: the studio's home page, the steps, the manage page.
+    "clinic/templates/site/*",
+    "bookings/templates/bookings/book/*",
+    "bookings/templates/bookings/manage/*",
+    "treatments/templates/treatments/book/*",
+    "bookings/selectors.py",
+    "clinic/static/site/*",
 )
 
 

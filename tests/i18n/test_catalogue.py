@@ -94,6 +94,7 @@ def test_placeholders_are_found(text, found):
     ("rest_framework", framework_texts.DRF),
     ("rest_framework_simplejwt", framework_texts.SIMPLEJWT),
     ("phonenumber_field", framework_texts.PHONENUMBER_FIELD),
+    ("django.utils", framework_texts.DJANGO_DATES),
 ])
 def test_the_framework_texts_are_still_the_frameworks_own(package, texts):
     """Each listed text is one the installed package still writes, so the
