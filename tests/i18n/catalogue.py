@@ -10,7 +10,9 @@ An entry is client-facing when a client can meet it:
   (``clinic/framework_texts.py``), and the pages and mail clients get
   (password reset mail, 404, 500, the appointment messages by mail, SMS
   and WhatsApp, the reply and pain check-in pages their links open, and
-  the public booking pages: the home page, the steps, the manage page);
+  the public booking pages: the home page, the steps, the manage page;
+  the client's account pages: sign-in, code, password reset, my bookings,
+  profile, home care, who read my record);
 - or it is the label of a choice clients see (an appointment's status, a
   treatment's category, a body region...) or a message of a constraint on
   a row clients write through the API (their login, profile, intake,
@@ -61,6 +63,10 @@ CLIENT_FACING_FILES = (
     "clinic/templates/site/*",
     "bookings/templates/bookings/book/*",
     "bookings/templates/bookings/manage/*",
+    # The client's account: sign-in, sign-up, code, password reset, my bookings, profile, home care, record access.
+    "bookings/templates/bookings/account/*",
+    "treatments/templates/treatments/account/*",
+    "clinic/middleware.py",
     "treatments/templates/treatments/book/*",
     "bookings/selectors.py",
     "clinic/static/site/*",
@@ -71,10 +77,12 @@ def client_facing_choices():
     from bookings.models import AppointmentEvent, AppointmentStatus, Weekday
     from clinic.models import Client
     from treatments.models import BodyRegion, FlagTier, HomeCareRoutine, Intake, IntakeAnswer, ServiceCategory
+    from treatments.models.records import AccessAction
 
     return (
         AppointmentStatus, AppointmentEvent.Action, Weekday, Client.Language, ServiceCategory, BodyRegion,
         HomeCareRoutine.Equipment, Intake.Source, IntakeAnswer, FlagTier,
+        AccessAction,  # "Who read my record" shows them
     )
 
 
