@@ -339,14 +339,23 @@ def link_refusal(notification: Notification, action: str, now: datetime) -> str 
         return "link_not_for_this"
     if action == "check_in":
         return None if appointment.status == AppointmentStatus.COMPLETED else "link_not_completed"
+    closed = _closed_to_links(appointment, now)
+    if closed is not None:
+        return closed
+    if notification.for_start != appointment.start:
+        return "link_moved"
+    return None
+
+
+def _closed_to_links(appointment: Appointment, now: datetime) -> str | None:
+    """Why a link may no longer move, cancel or confirm ``appointment``:
+    cancelled, closed, or already started."""
     if appointment.status == AppointmentStatus.CANCELLED:
         return "link_cancelled"
     if appointment.status not in UPCOMING:
         return "link_closed"
     if appointment.start <= now:
         return "link_started"
-    if notification.for_start != appointment.start:
-        return "link_moved"
     return None
 
 
@@ -363,13 +372,7 @@ def manage_link_refusal(appointment: Appointment, act: Act, now: datetime) -> st
         return "link_not_for_this"
     if act is Act.VIEW:
         return None
-    if appointment.status == AppointmentStatus.CANCELLED:
-        return "link_cancelled"
-    if appointment.status not in UPCOMING:
-        return "link_closed"
-    if appointment.start <= now:
-        return "link_started"
-    return None
+    return _closed_to_links(appointment, now)
 
 
 def page_client(user) -> Client | None:
