@@ -31,7 +31,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext, gettext_lazy as _, ngettext
 
 from bookings import ics
-from bookings.models import Notification
+from bookings.models import Appointment, Notification
 
 Kind, Channel = Notification.Kind, Notification.Channel
 
@@ -163,19 +163,26 @@ def variables(notification: Notification, *, now: datetime, routines: list[str],
     return values
 
 
-def _calendar(notification: Notification, *, now: datetime, sequence: int) -> Attachment:
-    appointment = notification.appointment
-    cancelled = notification.kind == Kind.CANCELLED
-    text = ics.appointment_calendar(
+def appointment_calendar_file(appointment: Appointment, *, moves: int, cancelled: bool, now: datetime) -> bytes:
+    """The appointment's calendar entry, the same from an email and from the
+    manage page: one UID (the site's domain, so a client's calendar updates
+    one entry), SEQUENCE the moves so far, and a cancellation above the last
+    move it withdraws."""
+    location = appointment.location
+    return ics.appointment_calendar(
         uid=ics.event_uid(appointment.pk, _site_domain()),
-        # A cancellation outranks the last move it withdraws.
-        sequence=sequence + (1 if cancelled else 0),
+        sequence=moves + (1 if cancelled else 0),
         start=appointment.start, end=appointment.end,
         summary=f"{appointment.service.name} ({appointment.practitioner.display_name})",
-        location=f"{appointment.location.name}, {' '.join(appointment.location.address.split())}",
-        description=cancellation_policy(appointment.location),
+        location=f"{location.name}, {' '.join(location.address.split())}",
+        description=cancellation_policy(location),
         cancelled=cancelled, stamp=now,
     )
+
+
+def _calendar(notification: Notification, *, now: datetime, sequence: int) -> Attachment:
+    cancelled = notification.kind == Kind.CANCELLED
+    text = appointment_calendar_file(notification.appointment, moves=sequence, cancelled=cancelled, now=now)
     method = "CANCEL" if cancelled else "REQUEST"
     return Attachment("appointment.ics", text.decode(), f"text/calendar; method={method}; charset=utf-8")
 

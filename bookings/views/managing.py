@@ -21,8 +21,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from bookings import ics, links, policies, selectors, services
-from bookings.messages import cancellation_policy
+from bookings import links, policies, selectors, services
+from bookings.messages import appointment_calendar_file, cancellation_policy
 from bookings.models import Appointment, AppointmentStatus
 from bookings.policies import Act
 from bookings.views.booking import TAKEN, Choice, StepQuery, when_context
@@ -97,17 +97,8 @@ def calendar_file(request, token: str) -> HttpResponse:
         appointment = open_manage_link(token)
     except Unusable as bad:
         return problem_page(request, bad.code)
-    location = appointment.location
-    text = ics.appointment_calendar(
-        uid=ics.event_uid(appointment.pk, request.get_host().split(":")[0] or "localhost"),
-        sequence=selectors.moves_of(appointment.pk),
-        start=appointment.start, end=appointment.end,
-        summary=f"{appointment.service.name} ({appointment.practitioner.display_name})",
-        location=f"{location.name}, {' '.join(location.address.split())}",
-        description=cancellation_policy(location),
-        cancelled=appointment.status == AppointmentStatus.CANCELLED,
-        stamp=timezone.now(),
-    )
+    text = appointment_calendar_file(appointment, moves=selectors.moves_of(appointment.pk),
+                                     cancelled=appointment.status == AppointmentStatus.CANCELLED, now=timezone.now())
     response = HttpResponse(text, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="appointment.ics"'
     return response

@@ -9,6 +9,7 @@ from django.contrib.staticfiles import finders
 from django.test import Client
 from django.utils import timezone
 
+from bookings import messages
 from bookings.links import make_manage_token, manage_path
 from bookings.models import Appointment, AppointmentStatus, Source
 from tests.bookings.pages.conftest import details, ids_of, params
@@ -116,6 +117,17 @@ def test_ics_download(browser, booked):
     response = browser.get(link(booked) + "calendar.ics")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/calendar")
     assert b"BEGIN:VEVENT" in response.content and booked.service.name.encode() in response.content
+
+
+def test_the_downloaded_calendar_entry_is_the_one_the_emails_carry(browser, booked, settings):
+    # One UID whatever the address the page was reached at, so a client who
+    # downloads the entry and later gets a moved notice updates one event.
+    settings.SITE_URL = "https://bookings.clinic.example"
+    settings.ALLOWED_HOSTS = ["testserver", "10.0.0.5"]
+    downloaded = browser.get(link(booked) + "calendar.ics", HTTP_HOST="10.0.0.5:8000").content
+    emailed = messages.appointment_calendar_file(booked, moves=0, cancelled=False, now=booked.created_at)
+    uid = f"UID:appointment-{booked.pk}@bookings.clinic.example".encode()
+    assert uid in downloaded and uid in emailed
 
 
 def test_csrf_is_enforced_on_every_write(studio, booked):
