@@ -1,16 +1,15 @@
 """The client's pages, at the site's root: the links in messages, the home
 page and the booking flow (``views.booking``), the manage link
-(``views.managing``); the client's account joins them as it comes."""
+(``views.managing``) and the client's account (``views.account``)."""
 
 from django.urls import path
 
-from bookings import views
-from bookings.views import account, booking, managing
+from bookings.views import account, booking, managing, replies
 
 urlpatterns = [
     # Links in clients' messages: confirm or cancel (the pain check-in's
     # page is the records', routed in clinic/urls.py).
-    path("r/<str:token>/", views.reply, name="reply"),
+    path("r/<str:token>/", replies.reply, name="reply"),
     path("", booking.home, name="home"),
     path("book/", booking.book, name="book"),
     path("book/slots/", booking.slots_fragment, name="book_slots"),

@@ -24,10 +24,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from bookings import policies as booking_policies
-from bookings import selectors as booking_selectors
-from bookings.links import Action
 from bookings.views.booking import PageForm, choice_or_page, step_context
-from bookings.views import LinkProblem, open_link, problem_page, render_reply, used_page
+from bookings.views.replies import open_for_page, problem_page, render_reply, used_since
 from bookings.views.account import client_page
 from clinic.errors import DomainError
 from treatments import policies, selectors
@@ -54,18 +52,10 @@ class CheckInForm(forms.Form):
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def check_in(request, token: str) -> HttpResponse:
-    try:
-        notification, action = open_link(token)
-    except LinkProblem as problem:
-        return problem_page(request, problem.code, notification=problem.notification)
-    if action is not Action.CHECK_IN:
-        return redirect("reply", token=token)
-    if notification.answered_at is not None:
-        return used_page(request, notification)
-    now = timezone.now()
-    refusal = booking_policies.link_refusal(notification, action, now)
-    if refusal is not None:
-        return problem_page(request, refusal, notification=notification)
+    opened = open_for_page(request, token, page="check_in_reply")
+    if isinstance(opened, HttpResponse):
+        return opened
+    notification, now = opened.notification, opened.now
     appointment = notification.appointment
     status = 200
     with translation.override(appointment.client.message_language):
@@ -80,7 +70,7 @@ def check_in(request, token: str) -> HttpResponse:
                     form.add_error("pain", error.message)
                 except DomainError as error:  # the link's own refusals, or a busy database
                     if error.code == "link_used":
-                        return used_page(request, booking_selectors.notification_for_reply(notification.pk))
+                        return used_since(request, notification)
                     return problem_page(request, notification=notification, error=error)
                 else:
                     return render_reply(request, "treatments/check_in/thanks.html", {"answer": answer},

@@ -12,6 +12,9 @@ the location's clocks, the zone named.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -61,6 +64,40 @@ def open_link(token: str) -> tuple[Notification, Action]:
     if notification is None:
         raise LinkProblem("link_tampered")
     return notification, action
+
+
+@dataclass(frozen=True)
+class OpenedLink:
+    notification: Notification
+    action: Action
+    now: datetime
+
+
+def open_for_page(request, token: str, *, page: str) -> OpenedLink | HttpResponse:
+    """The steps every reply page takes before its own: read the link, send
+    it to its page (``"reply"`` for confirm and cancel, ``"check_in_reply"``
+    for the check-in), and stop at a link used before or one the policy
+    refuses now. Returns the link ready for the page, or the response that
+    stands instead."""
+    try:
+        notification, action = open_link(token)
+    except LinkProblem as problem:
+        return problem_page(request, problem.code, notification=problem.notification)
+    belongs = "check_in_reply" if action is Action.CHECK_IN else "reply"
+    if belongs != page:
+        return redirect(belongs, token=token)
+    if notification.answered_at is not None:
+        return used_page(request, notification)
+    now = timezone.now()
+    refusal = policies.link_refusal(notification, action, now)
+    if refusal is not None:
+        return problem_page(request, refusal, notification=notification)
+    return OpenedLink(notification, action, now)
+
+
+def used_since(request, notification: Notification) -> HttpResponse:
+    """The link was used in another tab a moment ago: show what it did."""
+    return used_page(request, selectors.notification_for_reply(notification.pk))
 
 
 def render_reply(request, template: str, context: dict, *, appointment: Appointment | None, status: int = 200):
@@ -125,18 +162,10 @@ def cancellation_policy(appointment: Appointment) -> str:
 @require_http_methods(["GET", "HEAD", "POST"])
 def reply(request, token: str) -> HttpResponse:
     """Confirm or cancel an appointment from a message's link."""
-    try:
-        notification, action = open_link(token)
-    except LinkProblem as problem:
-        return problem_page(request, problem.code, notification=problem.notification)
-    if action is Action.CHECK_IN:
-        return redirect("check_in_reply", token=token)
-    if notification.answered_at is not None:
-        return used_page(request, notification)
-    now = timezone.now()
-    refusal = policies.link_refusal(notification, action, now)
-    if refusal is not None:
-        return problem_page(request, refusal, notification=notification)
+    opened = open_for_page(request, token, page="reply")
+    if isinstance(opened, HttpResponse):
+        return opened
+    notification, action, now = opened.notification, opened.action, opened.now
     appointment = notification.appointment
     late = services.is_late_cancellation(start=appointment.start, now=now)
     if request.method == "POST":
@@ -145,7 +174,7 @@ def reply(request, token: str) -> HttpResponse:
                 appointment = services.reply_by_link(notification=notification, action=action, now=now)
             except DomainError as error:  # the booking rules, or a calendar too busy to answer now
                 if error.code == "link_used":  # the other tab, a second later
-                    return used_page(request, selectors.notification_for_reply(notification.pk))
+                    return used_since(request, notification)
                 return problem_page(request, notification=notification, error=error)
         return render_reply(request, "bookings/reply/done.html", {
             "action": str(action), "late": appointment.late_cancellation,
