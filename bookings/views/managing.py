@@ -71,11 +71,20 @@ def slow_down(request, appointment: Appointment) -> HttpResponse:
     return render(request, "bookings/book/slow_down.html", {"location": appointment.location}, status=429)
 
 
-def _refused(request, appointment: Appointment, act: Act):
+def _open_to(request, token: str, act: Act) -> Appointment | HttpResponse:
+    """The appointment a manage link names, when the link may still ``act``
+    on it and a POST is within the caller's rate limit; else the response
+    that stands instead."""
+    try:
+        appointment = open_manage_link(token)
+    except Unusable as bad:
+        return problem_page(request, bad.code)
     refusal = policies.manage_link_refusal(appointment, act, timezone.now())
     if refusal is not None:
         return problem_page(request, refusal)
-    return None
+    if request.method == "POST" and over_limit(request, "manage", settings.MANAGE_PAGE_RATE):
+        return slow_down(request, appointment)
+    return appointment
 
 
 @never_cache
@@ -109,15 +118,9 @@ def calendar_file(request, token: str) -> HttpResponse:
 def cancel(request, token: str) -> HttpResponse:
     """The policy and, when it applies, the late-cancellation warning come
     first; the POST cancels."""
-    try:
-        appointment = open_manage_link(token)
-    except Unusable as bad:
-        return problem_page(request, bad.code)
-    refused = _refused(request, appointment, Act.CANCEL)
-    if refused is not None:
-        return refused
-    if request.method == "POST" and over_limit(request, "manage", settings.MANAGE_PAGE_RATE):
-        return slow_down(request, appointment)
+    appointment = _open_to(request, token, Act.CANCEL)
+    if isinstance(appointment, HttpResponse):
+        return appointment
     now = timezone.now()
     if request.method == "POST":
         try:
@@ -136,15 +139,9 @@ def cancel(request, token: str) -> HttpResponse:
 def reschedule(request, token: str) -> HttpResponse:
     """Another day and time with the same practitioner: the days and times
     as on the booking pages; the POST moves it."""
-    try:
-        appointment = open_manage_link(token)
-    except Unusable as bad:
-        return problem_page(request, bad.code)
-    refused = _refused(request, appointment, Act.RESCHEDULE)
-    if refused is not None:
-        return refused
-    if request.method == "POST" and over_limit(request, "manage", settings.MANAGE_PAGE_RATE):
-        return slow_down(request, appointment)
+    appointment = _open_to(request, token, Act.RESCHEDULE)
+    if isinstance(appointment, HttpResponse):
+        return appointment
     query = StepQuery(request.POST if request.method == "POST" else request.GET)
     if not query.is_valid():
         return page(request, "bookings/manage/reschedule.html", appointment, token, status=400,
