@@ -65,7 +65,7 @@ from django.utils import timezone
 from bookings import channels, messages
 from bookings.links import Action, manage_url, reply_url
 from bookings.models import Appointment, AppointmentEvent, AppointmentStatus, Notification
-from bookings.outbox import CONSENTS, consented_channels
+from bookings.outbox import ABOUT_THE_TIME, CONSENTS, consented_channels
 from bookings.quiet_hours import quiet_period
 from treatments.models.catalogue import HomeCareAssignment
 
@@ -76,7 +76,6 @@ Status = AppointmentStatus
 
 # Notices that say "this is your appointment now": only the newest counts.
 NOTICES = (Kind.CONFIRMATION, Kind.RESCHEDULED)
-ABOUT_THE_TIME = (Kind.CONFIRMATION, Kind.REMINDER, Kind.RESCHEDULED)
 
 
 @dataclass
