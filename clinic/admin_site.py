@@ -3,10 +3,14 @@ and those of the libraries it uses, gets the same guards."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Callable
+
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ERROR_FLAG, ChangeList
 from django.db import models
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from clinic import inputs
@@ -67,11 +71,35 @@ class SaysWhenAFilterFails:
         return super().changelist_view(request, extra_context)
 
 
+@dataclass(frozen=True)
+class PanelPage:
+    """A page of the panel that belongs to no one model (the calendar, the
+    reports, the front desk): served under the panel's login check at
+    ``/admin/<route>``, named ``admin:<name>``."""
+
+    route: str
+    view: Callable
+    name: str
+
+
 class ClinicAdminSite(admin.AdminSite):
     site_header = _("Clinic staff panel")
     site_title = _("Clinic staff panel")
     index_title = _("Staff panel")
     site_url = None  # no public site to link to yet
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._pages: list[PanelPage] = []
+
+    def add_page(self, route: str, view: Callable, name: str) -> None:
+        """Serve ``view`` at ``/admin/<route>`` to signed-in staff; the
+        view itself asks the policy what the caller may see there."""
+        self._pages.append(PanelPage(route, view, name))
+
+    def get_urls(self):
+        own = [path(page.route, self.admin_view(page.view), name=page.name) for page in self._pages]
+        return own + super().get_urls()
 
     def register(self, model_or_iterable, admin_class=None, **options):
         super().register(model_or_iterable, _guarded(admin_class or admin.ModelAdmin), **options)
