@@ -317,6 +317,7 @@ class AppointmentEvent(models.Model):
         NO_SHOW = "no_show", _("Marked no-show")
         CLIENT_CONFIRMED = "client_confirmed", _("Client confirmed they are coming")
         MESSAGE_RETRIED = "message_retried", _("Failed message sent again")
+        NOTES_CHANGED = "notes_changed", _("Notes for the practitioner changed")
 
     appointment = models.ForeignKey(Appointment, on_delete=models.PROTECT, related_name="events")
     action = models.CharField(max_length=16, choices=Action.choices)

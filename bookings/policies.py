@@ -210,6 +210,15 @@ def books_as_staff(actor) -> bool:
     return actor is not None and is_front_desk(actor)
 
 
+def bound_by_min_notice(actor) -> bool:
+    """``BOOKING_MIN_NOTICE_MINUTES`` gives the clinic time to get ready for
+    a booking made from elsewhere (the pages, the app, a link, the system on
+    a visitor's behalf). The front desk books the walk-in standing at the
+    counter, or moves a client who phones, knowing what the room can do
+    now, so it books and moves inside the notice; the other rules stand."""
+    return not books_as_staff(actor)
+
+
 # -- schedules ----------------------------------------------------------------
 
 

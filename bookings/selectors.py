@@ -7,12 +7,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from bookings.availability import (
@@ -30,23 +31,26 @@ from bookings.models import (
     BLOCKING_STATUSES,
     Appointment,
     AppointmentEvent,
+    AppointmentStatus,
     Closure,
     DatedHours,
     Notification,
     TimeOff,
     WorkingHours,
 )
-from clinic.models import Location, Practitioner, Room
+from clinic.models import Client, Location, Practitioner, Room
 from treatments.models.catalogue import Service
 
 # Wider than any UTC offset, so every local day of the range is covered.
 _MARGIN = timedelta(days=1)
 
 
-def booking_rules() -> Rules:
+def booking_rules(*, with_notice: bool = True) -> Rules:
+    """The booking rules; ``with_notice=False`` drops the minimum notice
+    for those ``bookings.policies.bound_by_min_notice`` frees of it."""
     return Rules(
         grid=timedelta(minutes=settings.BOOKING_GRID_MINUTES),
-        min_notice=timedelta(minutes=settings.BOOKING_MIN_NOTICE_MINUTES),
+        min_notice=timedelta(minutes=settings.BOOKING_MIN_NOTICE_MINUTES if with_notice else 0),
         horizon=timedelta(days=settings.BOOKING_HORIZON_DAYS),
     )
 
@@ -392,6 +396,7 @@ def engine_around(
     now: datetime,
     practitioner: Practitioner | None = None,
     ignore_appointment_id: int | None = None,
+    with_notice: bool = True,
 ) -> Engine:
     """The engine as the booking rules use it to judge one start: the hours
     and closures of the days around it (a day either side covers every UTC
@@ -409,7 +414,7 @@ def engine_around(
         busy_between=held,
         bookings_between=held if practitioner is not None else None,
     )
-    return Engine(calendar=calendar, service=service_spec(service), now=now, rules=booking_rules())
+    return Engine(calendar=calendar, service=service_spec(service), now=now, rules=booking_rules(with_notice=with_notice))
 
 
 def free_slots(
@@ -419,10 +424,11 @@ def free_slots(
     last_day: date,
     practitioner: Practitioner | None = None,
     now: datetime | None = None,
+    with_notice: bool = True,
 ) -> list[Slot]:
     """Free start times for ``service`` between two local dates, inclusive."""
     slots, _ = free_slots_and_zones(service=service, first_day=first_day, last_day=last_day,
-                                    practitioner=practitioner, now=now)
+                                    practitioner=practitioner, now=now, with_notice=with_notice)
     return slots
 
 
@@ -433,12 +439,14 @@ def free_slots_and_zones(
     last_day: date,
     practitioner: Practitioner | None = None,
     now: datetime | None = None,
+    with_notice: bool = True,
 ) -> tuple[list[Slot], dict[int, ZoneInfo]]:
     """``free_slots``, with the time zone of each location they are at: the
     calendar's working hours carry it, so showing each time in its zone
     costs no query of its own."""
     calendar = calendar_for(service=service, first_day=first_day, last_day=last_day, practitioner=practitioner)
-    engine = Engine(calendar=calendar, service=service_spec(service), now=now or timezone.now(), rules=booking_rules())
+    engine = Engine(calendar=calendar, service=service_spec(service), now=now or timezone.now(),
+                    rules=booking_rules(with_notice=with_notice))
     zones = {plan.location_id: plan.time_zone for plan in calendar.plans}
     return engine.free_slots(first_day, last_day), zones
 
@@ -575,14 +583,15 @@ class DaySlots:
 
 
 def free_days(
-    *, service: Service, practitioner: Practitioner | None, first_day: date, days: int, now: datetime | None = None
+    *, service: Service, practitioner: Practitioner | None, first_day: date, days: int, now: datetime | None = None,
+    with_notice: bool = True,
 ) -> tuple[list[DaySlots], ZoneInfo]:
     """Each day of the range with its free starts, shown on the location's
     clock, and that zone: the calendar's own fixed number of queries,
     however many practitioners or days."""
     last_day = first_day + timedelta(days=days - 1)
     slots, zones = free_slots_and_zones(service=service, first_day=first_day, last_day=last_day,
-                                        practitioner=practitioner, now=now)
+                                        practitioner=practitioner, now=now, with_notice=with_notice)
     location = public_location() if not zones else None
     zone = next(iter(zones.values())) if zones else (location.time_zone if location else ZoneInfo(settings.TIME_ZONE))
     by_day: dict[date, dict[datetime, None]] = defaultdict(dict)
@@ -595,13 +604,14 @@ def free_days(
 
 def nearest_free(
     *, service: Service, practitioner: Practitioner | None, around: datetime, zone: ZoneInfo, limit: int = 6,
-    days: int = 7, now: datetime | None = None,
+    days: int = 7, now: datetime | None = None, with_notice: bool = True,
 ) -> tuple[list[datetime], ZoneInfo]:
     """Free starts near ``around`` (read on ``zone``'s clock) for a client
     who just lost it: that day's closest first, then the following days in
     order."""
     zone_days, zone = free_days(service=service, practitioner=practitioner,
-                                first_day=around.astimezone(zone).date(), days=days, now=now)
+                                first_day=around.astimezone(zone).date(), days=days, now=now,
+                                with_notice=with_notice)
     local = around.astimezone(zone)
     same_day = [start for start in zone_days[0].starts if start != local] if zone_days else []
     same_day.sort(key=lambda start: abs(start - local))
@@ -637,3 +647,125 @@ def treatments_to_book_again(client_id: int, now: datetime, limit: int = 3) -> l
         if len(seen) >= limit:
             break
     return list(seen.values())
+
+
+# -- the front desk (the panel's home page, its lists and its walk-ins) ---------------
+
+
+def desk_zone() -> ZoneInfo:
+    """The zone the desk's "today" is read in: that of the location the
+    clinic presents first, or the server's when it has none yet."""
+    location = public_location()
+    return location.time_zone if location else ZoneInfo(settings.TIME_ZONE)
+
+
+def on_local_days(queryset: QuerySet[Appointment], first_day: date, last_day: date) -> QuerySet[Appointment]:
+    """The appointments of ``queryset`` starting on ``first_day`` to
+    ``last_day`` (inclusive) on their own location's clocks: "today" at a
+    studio in Kolkata is not today in London. One query for the locations,
+    folded into the one filter."""
+    on_those_days = Q(pk__in=[])
+    for location_id, zone in Location.objects.values_list("pk", "time_zone"):
+        zone = _zone(str(zone))
+        since = datetime.combine(first_day, time(0), tzinfo=zone)
+        until = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=zone)
+        on_those_days |= Q(location_id=location_id, start__gte=since, start__lt=until)
+    return queryset.filter(on_those_days)
+
+
+def desk_day(day: date, *, practitioner_id: int | None = None) -> list[Appointment]:
+    """The day's appointments in time order, everyone's or one
+    practitioner's, with what the desk shows of each: two queries."""
+    queryset = appointments_with_details()
+    if practitioner_id is not None:
+        queryset = queryset.filter(practitioner_id=practitioner_id)
+    return list(on_local_days(queryset, day, day))
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A practitioner's free run on the day: every grid start from
+    ``first`` to ``last`` can take the shortest treatment they offer."""
+
+    practitioner_id: int
+    first: datetime
+    last: datetime
+
+
+def gaps_on(day: date, *, now: datetime, practitioner_id: int | None = None) -> list[Gap]:
+    """Free runs left today, per practitioner, judged with the shortest
+    active treatment each offers (what a walk-in could still have) and
+    without the minimum notice, as the desk books. Consecutive starts one
+    grid step apart make one run."""
+    grid = timedelta(minutes=settings.BOOKING_GRID_MINUTES)
+    practitioners = Practitioner.objects.filter(active=True).prefetch_related("services")
+    if practitioner_id is not None:
+        practitioners = practitioners.filter(pk=practitioner_id)
+    shortest: dict[int, Service] = {}
+    for practitioner in practitioners:
+        offered = [service for service in practitioner.services.all() if service.active]
+        if offered:
+            shortest[practitioner.pk] = min(offered, key=lambda service: (service.duration_minutes, service.pk))
+    gaps: list[Gap] = []
+    for service in {service.pk: service for service in shortest.values()}.values():
+        for_whom = [pk for pk, chosen in shortest.items() if chosen.pk == service.pk]
+        starts: dict[int, list[datetime]] = defaultdict(list)
+        for slot in free_slots(service=service, first_day=day, last_day=day, now=now, with_notice=False):
+            if slot.practitioner_id in for_whom:
+                starts[slot.practitioner_id].append(slot.start)
+        for pk, found in starts.items():
+            found = sorted(set(found))
+            first = last = found[0]
+            for start in found[1:]:
+                if start - last > grid:
+                    gaps.append(Gap(pk, first, last))
+                    first = start
+                last = start
+            gaps.append(Gap(pk, first, last))
+    return sorted(gaps, key=lambda gap: (gap.first, gap.practitioner_id))
+
+
+@dataclass(frozen=True)
+class WeekFigures:
+    """What a manager reads of a week at a glance."""
+
+    first_day: date
+    last_day: date
+    booked: int  # appointments in the week not cancelled
+    completed: int
+    no_shows: int
+    late_cancellations: int
+    revenue: Decimal  # the price of the completed ones
+    booked_minutes: int  # session time of those booked (buffers left out)
+
+
+def week_figures(first_day: date, *, days: int = 7) -> WeekFigures:
+    """The figures of the ``days`` local days from ``first_day``, counted by
+    when each appointment starts: two queries, however many rows."""
+    last_day = first_day + timedelta(days=days - 1)
+    week = on_local_days(Appointment.objects.all(), first_day, last_day)
+    held = ~Q(status=AppointmentStatus.CANCELLED)
+    figures = week.aggregate(
+        booked=Count("pk", filter=held),
+        completed=Count("pk", filter=Q(status=AppointmentStatus.COMPLETED)),
+        no_shows=Count("pk", filter=Q(status=AppointmentStatus.NO_SHOW)),
+        late_cancellations=Count("pk", filter=Q(status=AppointmentStatus.CANCELLED, late_cancellation=True)),
+        revenue=Sum("price", filter=Q(status=AppointmentStatus.COMPLETED)),
+        booked_time=Sum(ExpressionWrapper(F("end") - F("start"), output_field=DurationField()), filter=held),
+    )
+    booked_time = figures.pop("booked_time") or timedelta(0)
+    return WeekFigures(
+        first_day=first_day, last_day=last_day, revenue=figures.pop("revenue") or Decimal("0"),
+        booked_minutes=int(booked_time.total_seconds() // 60), **figures,
+    )
+
+
+def clients_with_phone(phone: str, *, queryset: QuerySet[Client] | None = None) -> QuerySet[Client]:
+    """The clients whose number is ``phone`` (E.164): families share one,
+    so there may be several."""
+    queryset = Client.objects.all() if queryset is None else queryset
+    return queryset.filter(phone=phone).order_by("full_name", "pk") if phone else queryset.none()
+
+
+def practitioner_names(practitioner_ids) -> dict[int, str]:
+    return dict(Practitioner.objects.filter(pk__in=set(practitioner_ids)).values_list("pk", "display_name"))

@@ -146,6 +146,7 @@ def _choose(
     start: datetime,
     now: datetime,
     practitioner: Practitioner | None,
+    actor=None,
     ignore_appointment_id: int | None = None,
 ) -> tuple[int, int, list[int]]:
     """Judge ``start`` on the calendar as it is now and return who takes it,
@@ -154,9 +155,11 @@ def _choose(
     booked that day first). Raises the refusal otherwise.
 
     Called under the locks by the writes, and without them by the checks a
-    form runs before it saves."""
+    form runs before it saves. Whether the minimum notice applies is the
+    policy's to say, by who asks (``actor``)."""
     engine = engine_around(
-        service=service, start=start, now=now, practitioner=practitioner, ignore_appointment_id=ignore_appointment_id
+        service=service, start=start, now=now, practitioner=practitioner, ignore_appointment_id=ignore_appointment_id,
+        with_notice=policies.bound_by_min_notice(actor),
     )
     if practitioner is None:
         if not engine.practitioner_ids:
@@ -217,6 +220,7 @@ def _claim(
     start: datetime,
     now: datetime,
     practitioner: Practitioner | None,
+    actor=None,
     ignore_appointment_id: int | None = None,
 ) -> tuple[int, int, int | None]:
     """Inside a transaction: lock the practitioners ``_choose`` reads, choose,
@@ -228,7 +232,8 @@ def _claim(
     else:
         lock_ids(Practitioner, [practitioner.pk])
     practitioner_id, location_id, rooms = _choose(
-        service=service, start=start, now=now, practitioner=practitioner, ignore_appointment_id=ignore_appointment_id
+        service=service, start=start, now=now, practitioner=practitioner, actor=actor,
+        ignore_appointment_id=ignore_appointment_id,
     )
     if not service.requires_room:
         return practitioner_id, location_id, None
@@ -297,7 +302,7 @@ def book_appointment(
     duration = timedelta(minutes=service.duration_minutes)
     with _claiming_time():
         practitioner_id, location_id, room_id = _claim(
-            service=service, start=start, now=now, practitioner=practitioner
+            service=service, start=start, now=now, practitioner=practitioner, actor=actor
         )
         lock_ids(Client, [client.pk])
         _check_client(client_id=client.pk, start=start, end=start + duration, actor=actor, now=now)
@@ -358,7 +363,7 @@ def check_booking(
     now = now or timezone.now()
     client = _check_booking_request(client=client, service=service, start=start, practitioner=practitioner,
                                     actor=actor, now=now)
-    _choose(service=service, start=start, now=now, practitioner=practitioner)
+    _choose(service=service, start=start, now=now, practitioner=practitioner, actor=actor)
     _check_client(client_id=client.pk, start=start, end=start + timedelta(minutes=service.duration_minutes), actor=actor,
                   now=now)
 
@@ -412,6 +417,36 @@ def book_from_pages(
         )
         return book_appointment(client=client, service=service, start=start, practitioner=practitioner, actor=None,
                                 source=Source.WEB, notes=notes, now=now)
+
+
+def book_walk_in(
+    *,
+    client: Client | None,
+    newcomer: Visitor | None = None,
+    service: Service,
+    start: datetime,
+    practitioner: Practitioner | None = None,
+    actor,
+    notes: str = "",
+    now: datetime | None = None,
+) -> Appointment:
+    """A booking made at the desk for someone standing there: an existing
+    ``client``, or a ``newcomer`` whose record is made in the booking's own
+    transaction, so a refused booking leaves no record behind. Only the
+    front desk books walk-ins; the booking is the staff's."""
+    if not policies.books_as_staff(actor):
+        raise BookingError("permission_denied", action=policies.BOOK_LABEL)
+    if client is None and newcomer is None:
+        raise BookingError("client_missing", field="client")
+    with transaction.atomic():
+        if client is None:
+            client = Client.objects.create(
+                full_name=newcomer.full_name, phone=newcomer.phone, email=newcomer.email,
+                preferred_language=newcomer.preferred_language,
+                email_reminders=bool(newcomer.email), sms_reminders=bool(newcomer.phone),
+            )
+        return book_appointment(client=client, service=service, start=start, practitioner=practitioner, actor=actor,
+                                source=Source.STAFF, notes=notes, now=now)
 
 
 def check_page_booking(
@@ -514,7 +549,7 @@ def reschedule_appointment(
         if current.start == start:
             return current
         _, location_id, room_id = _claim(
-            service=current.service, start=start, now=now, practitioner=current.practitioner,
+            service=current.service, start=start, now=now, practitioner=current.practitioner, actor=actor,
             ignore_appointment_id=current.pk,
         )
         previous = current.start
@@ -554,7 +589,7 @@ def check_reschedule(*, appointment: Appointment, start: datetime, actor=None, n
         raise _refuse_move(appointment, Action.RESCHEDULED)
     if appointment.start != start:
         _choose(
-            service=appointment.service, start=start, now=now, practitioner=appointment.practitioner,
+            service=appointment.service, start=start, now=now, practitioner=appointment.practitioner, actor=actor,
             ignore_appointment_id=appointment.pk,
         )
         _check_client(client_id=appointment.client_id, start=start, end=start + (appointment.end - appointment.start),
@@ -693,6 +728,9 @@ def update_notes(*, appointment: Appointment, notes: str, actor=None) -> Appoint
         if current.notes_for_practitioner != notes:
             current.notes_for_practitioner = notes
             current.save(update_fields=["notes_for_practitioner", "updated_at"])
+            # Every staff change to an appointment leaves its event; the
+            # text itself stays on the appointment, not copied into the log.
+            _record(current, Action.NOTES_CHANGED, actor=actor, at=timezone.now(), from_status=current.status)
     return current
 
 

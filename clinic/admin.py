@@ -1,3 +1,5 @@
+import phonenumbers
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
@@ -8,6 +10,23 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import Client, Location, Practitioner, Room, User
+
+
+def typed_phone(text: str) -> str | None:
+    """The number (E.164) a receptionist means by ``text``, typed any of the
+    ways people in India write one: with a leading 0 or 0091, with +91 or
+    91, with spaces, dashes or brackets. ``None`` when it is no valid number,
+    so a search for part of one falls back to matching the digits."""
+    text = (text or "").strip()
+    if not text or len(text) > 40 or not any(ch.isdigit() for ch in text):
+        return None
+    try:
+        number = phonenumbers.parse(text, settings.PHONENUMBER_DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
@@ -113,3 +132,13 @@ class ClientAdmin(HistoryAdmin):
         (_("Emergency contact"), {"fields": ["emergency_contact_name", "emergency_contact_phone"]}),
         (_("For staff only"), {"fields": ["staff_remarks", "created_at", "updated_at"]}),
     ]
+
+    def get_search_results(self, request, queryset, search_term):
+        """A number typed the way the caller says it (``09840012345``,
+        ``+91 98400 12345``) finds the client stored as ``+919840012345``;
+        the usual search by name, email or part of the number still runs."""
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        phone = typed_phone(search_term)
+        if phone is not None:
+            found = found | queryset.filter(phone=phone)
+        return found, may_have_duplicates

@@ -64,3 +64,21 @@ def _client_language(request) -> str | None:
         return None
     language = client.preferred_language
     return language if language in dict(settings.LANGUAGES) else None
+
+
+class StaffSessionIdle:
+    """A staff login expires after ``STAFF_SESSION_IDLE_MINUTES`` without
+    using the panel: each panel request of a signed-in staff member sets
+    the session's expiry that far ahead again (the desk's screen may be
+    left open). Once set, the expiry holds wherever the session is used;
+    other sessions keep Django's own settings, and the API and the pages
+    pay nothing for it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None) if request.path.startswith("/admin/") else None
+        if user is not None and user.is_authenticated and user.is_staff:
+            request.session.set_expiry(settings.STAFF_SESSION_IDLE_MINUTES * 60)
+        return self.get_response(request)

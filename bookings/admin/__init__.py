@@ -3,4 +3,4 @@
 (``people``: accounts, clients), and the messages to clients
 (``notifications``). Every "may they" is asked of ``bookings.policies``."""
 
-from bookings.admin import notifications, people, schedule  # noqa: F401  (registers the pages)
+from bookings.admin import front_desk, home, notifications, people, schedule  # noqa: F401  (registers the pages)

@@ -6,13 +6,14 @@ practitioner sees depends on their bookings.
 """
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
-from bookings import policies
+from bookings import policies, selectors
 from bookings.admin.flags import ClientFlags
+from bookings.admin.front_desk import shared_phone_warning
 from clinic import services
 from clinic.admin import ClientAdmin, UserAdmin
 from clinic.models import Client, User
@@ -116,6 +117,16 @@ class ClinicClientAdmin(ClientFlags, ClientAdmin):
         if not policies.may_manage_accounts(request.user):
             readonly.append("login")
         return readonly
+
+    def save_model(self, request, obj, form, change):
+        """Saved even when another client has the same phone (families
+        share one), with a warning naming them, so a duplicate is noticed."""
+        super().save_model(request, obj, form, change)
+        if obj.phone and (not change or "phone" in form.changed_data):
+            others = policies.visible_clients(request.user, selectors.clients_with_phone(str(obj.phone)))
+            others = list(others.exclude(pk=obj.pk))
+            if others:
+                messages.warning(request, shared_phone_warning(others))
 
     @admin.display(description=_("App login"))
     def login(self, client: Client) -> str:

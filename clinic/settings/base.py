@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "clinic.middleware.RefuseNulCharacters",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "clinic.middleware.StaffSessionIdle",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After the login is known: a signed-in client's pages speak their language.
     "clinic.middleware.ClientLanguage",
@@ -326,6 +327,14 @@ LOGGING = {
     # successful sign-in (info) is not.
     "loggers": {"django": {"handlers": []}, "axes": {"level": "WARNING"}},
 }
+
+# --- Staff sessions -----------------------------------------------------------
+# A staff login left idle this long is signed out (the desk's screen faces
+# the waiting room); every request a staff member makes starts the count
+# again (clinic.middleware.StaffSessionIdle).
+STAFF_SESSION_IDLE_MINUTES = env.int("STAFF_SESSION_IDLE_MINUTES", default=30)
+if STAFF_SESSION_IDLE_MINUTES < 1:
+    raise ImproperlyConfigured("STAFF_SESSION_IDLE_MINUTES must be a whole number of minutes, at least 1.")
 
 # --- Booking rules ----------------------------------------------------------
 BOOKING_GRID_MINUTES = env.int("BOOKING_GRID_MINUTES", default=15)

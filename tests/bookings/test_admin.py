@@ -18,7 +18,7 @@ from tests.scenario import NOW, TUESDAY, local
 pytestmark = pytest.mark.django_db
 
 ADD = reverse("admin:bookings_appointment_add")
-LIST = reverse("admin:bookings_appointment_changelist")
+LIST = reverse("admin:bookings_appointment_changelist") + "?day=all"  # the list opens on today
 
 
 @pytest.fixture
@@ -75,7 +75,7 @@ def test_moving_an_appointment_in_the_change_form(client, studio, receptionist, 
     appointment.refresh_from_db()
     assert appointment.start == local(TUESDAY, 15)
     assert appointment.notes_for_practitioner == "Moved by phone"
-    assert list(appointment.events.values_list("action", flat=True)) == ["booked", "rescheduled"]
+    assert list(appointment.events.values_list("action", flat=True)) == ["booked", "rescheduled", "notes_changed"]
 
 
 def test_check_in_action(client, studio, receptionist, monkeypatch):

@@ -31,7 +31,7 @@ from treatments.models import Service
 pytestmark = pytest.mark.django_db
 
 ADD = reverse("admin:bookings_appointment_add")
-LIST = reverse("admin:bookings_appointment_changelist")
+LIST = reverse("admin:bookings_appointment_changelist") + "?day=all"  # the list opens on today
 TIME_OFF_ADD = reverse("admin:bookings_timeoff_add")
 TIME_OFF_LIST = reverse("admin:bookings_timeoff_changelist")
 

@@ -201,7 +201,7 @@ def test_panel_pages_for_every_role(client, staff, booked, page, role):
 @pytest.mark.parametrize("role", ["assigned_practitioner", "other_practitioner"])
 def test_a_practitioner_s_lists_hold_only_their_own(client, staff, booked, role):
     client.force_login(staff[role])
-    appointments = client.get(reverse("admin:bookings_appointment_changelist")).context["cl"].queryset
+    appointments = client.get(reverse("admin:bookings_appointment_changelist"), {"day": "all"}).context["cl"].queryset
     events = client.get(reverse("admin:bookings_appointmentevent_changelist")).context["cl"].queryset
     own = role == "assigned_practitioner"
     assert list(appointments) == ([booked] if own else [])
