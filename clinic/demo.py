@@ -12,8 +12,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from bookings.errors import BookingError
 from bookings.models import Appointment, AppointmentStatus, Closure, DatedHours, Notification, Source, TimeOff, WorkingHours
-from bookings.selectors import free_slots
+from bookings.selectors import free_slots, on_local_days
 from bookings.services import approve_appointment, book_appointment, check_in, complete
 from clinic import roles
 from clinic.models import Client, Location, Practitioner, Room
@@ -55,6 +56,10 @@ CLIENTS = [
     ("Rahul Menon", "+919884054321", "rahul@example.com", True, False),
     ("Fatima Sheikh", "+919962011122", "", False, True),
     ("Karthik Subramanian", "", "karthik@example.com", True, False),
+    # Lakshmi's husband uses her number: the desk is warned, not refused.
+    ("Suresh Narayanan", "+919840012345", "", False, False),
+    ("Deepa Iyer", "+919444012345", "", False, True),
+    ("Mohammed Rafi", "+919841098765", "rafi@example.com", True, False),
 ]
 
 
@@ -67,6 +72,7 @@ class DemoLogins:
     receptionist: str
     client: str
     password: str
+    practitioners: tuple[str, ...] = ()
 
 
 def _staff_user(email: str, first_name: str, role: str):
@@ -128,13 +134,15 @@ def load_demo() -> DemoLogins:
         )
     _demo_client_login()
     _demo_appointments()
+    _demo_today()
     _demo_health_answers()
     _demo_session_note()
     _demo_data_rights()
     _demo_past_session()
     _demo_messages()
     return DemoLogins(
-        manager=MANAGER_EMAIL, receptionist=RECEPTIONIST_EMAIL, client=CLIENT_EMAIL, password=DEMO_PASSWORD
+        manager=MANAGER_EMAIL, receptionist=RECEPTIONIST_EMAIL, client=CLIENT_EMAIL, password=DEMO_PASSWORD,
+        practitioners=tuple(email for email, *_rest in PRACTITIONERS),
     )
 
 
@@ -216,6 +224,42 @@ def _demo_appointments() -> None:
             source=Source.STAFF,
             actor=None,
         )
+
+
+def _demo_today() -> None:
+    """Today's diary, so the front desk's home page has a day to run: a few
+    visits booked yesterday, those already over completed, one under way
+    checked in, one client who has not come in yet (late), and the rest
+    still to come. On a day the studio is shut there is nothing, as in life."""
+    location = Location.objects.get(name="Anna Nagar studio")
+    today = timezone.localdate(timezone=location.time_zone)
+    if on_local_days(Appointment.objects.all(), today, today).exists():
+        return
+    now = timezone.now()
+    yesterday = now - timedelta(days=1)
+    service = Service.objects.get(slug="back-massage-30")
+    slots = sorted(free_slots(service=service, first_day=today, last_day=today, now=yesterday))
+    over = [slot for slot in slots if slot.end <= now][-2:]
+    under_way = [slot for slot in slots if slot.start <= now < slot.end][:2]
+    ahead = list({slot.start: slot for slot in reversed(slots) if slot.start > now}.values())[::-1]
+    ahead = ahead[:: max(1, len(ahead) // 4)][: 6 - len(over) - len(under_way)]
+    visitors = Client.objects.exclude(email=CLIENT_EMAIL).order_by("pk")
+    for client, slot in zip(visitors, [*over, *under_way, *ahead], strict=False):
+        try:
+            appointment = book_appointment(
+                client=client, practitioner=Practitioner.objects.get(pk=slot.practitioner_id), service=service,
+                start=slot.start, source=Source.STAFF, actor=None, now=yesterday,
+            )
+        except BookingError:
+            continue  # taken by a visit chosen before it (same practitioner or room)
+        if appointment.status == AppointmentStatus.PENDING:
+            approve_appointment(appointment=appointment, now=yesterday)
+        if slot in over:
+            check_in(appointment=appointment, now=slot.start)
+            complete(appointment=appointment, now=slot.end)
+        elif slot == (under_way[0] if under_way else None):
+            check_in(appointment=appointment, now=slot.start)
+        # a second visit under way stays unchecked: that client is late
 
 
 def _demo_health_answers() -> None:

@@ -96,7 +96,8 @@ def _require(request, act: Act, appointment: Appointment) -> None:
 
 
 def _context(request, title: str, **extra) -> dict:
-    return {**admin.site.each_context(request), "title": title, "subtitle": None, "opts": Appointment._meta, **extra}
+    return {**admin.site.each_context(request), "title": title, "subtitle": None, "opts": Appointment._meta,
+            "is_nav_sidebar_enabled": False, **extra}
 
 
 # -- the life-cycle buttons ---------------------------------------------------------

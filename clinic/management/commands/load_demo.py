@@ -21,7 +21,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 "Demo data ready. Staff panel logins (password "
-                f"{logins.password!r}): manager {logins.manager}, receptionist {logins.receptionist}; "
-                f"app login of a demo client: {logins.client}."
+                f"{logins.password!r}): manager {logins.manager}, receptionist {logins.receptionist}, "
+                f"therapists {', '.join(logins.practitioners)}; app login of a demo client: {logins.client}."
             )
         )
