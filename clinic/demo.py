@@ -239,9 +239,13 @@ def _demo_today() -> None:
     yesterday = now - timedelta(days=1)
     service = Service.objects.get(slug="back-massage-30")
     slots = sorted(free_slots(service=service, first_day=today, last_day=today, now=yesterday))
-    over = [slot for slot in slots if slot.end <= now][-2:]
-    under_way = [slot for slot in slots if slot.start <= now < slot.end][:2]
-    ahead = list({slot.start: slot for slot in reversed(slots) if slot.start > now}.values())[::-1]
+    def one_each(found):  # one slot per practitioner, so they do not overlap
+        return list({slot.practitioner_id: slot for slot in found}.values())[:2]
+
+    over = one_each(slot for slot in slots if slot.end <= now - timedelta(minutes=30))
+    under_way = one_each(slot for slot in slots if now - timedelta(minutes=25) <= slot.start <= now < slot.end)
+    ahead = list({slot.start: slot for slot in reversed(slots) if slot.start > now + timedelta(minutes=30)}
+                 .values())[::-1]
     ahead = ahead[:: max(1, len(ahead) // 4)][: 6 - len(over) - len(under_way)]
     visitors = Client.objects.exclude(email=CLIENT_EMAIL).order_by("pk")
     for client, slot in zip(visitors, [*over, *under_way, *ahead], strict=False):
