@@ -22,6 +22,7 @@ from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import number_format
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from bookings import policies, selectors, services
@@ -312,7 +313,7 @@ class AppointmentAdmin(AppointmentFlags, admin.ModelAdmin):
     change_list_template = "admin/bookings/appointment/change_list.html"
     # What the desk reads first, narrow enough for 1280 px; a phone keeps
     # the first columns (see the template's styles).
-    list_display = ["when", "client", "service", "practitioner", "status", "price_shown"]
+    list_display = ["when", "client", "service", "practitioner", "status_shown", "price_shown"]
     list_display_links = ["when"]
     list_filter = [DayFilter, "status", "practitioner", "location", "service__category", "source"]
     ordering = ["start", "pk"]
@@ -496,6 +497,15 @@ class AppointmentAdmin(AppointmentFlags, admin.ModelAdmin):
     def when(self, appointment: Appointment) -> str:
         return appointment.local(appointment.start)
 
+    @admin.display(description=_("status"), ordering="status")
+    def status_shown(self, appointment: Appointment) -> str:
+        """The status, and under it when the client said (from a message's
+        link) that they are coming: one column where there were two."""
+        if appointment.client_confirmed_at is None:
+            return appointment.get_status_display()
+        return format_html('{}<br><small class="desk-zone">{} {}</small>', appointment.get_status_display(),
+                           _("client confirmed"), appointment.local(appointment.client_confirmed_at))
+
     @admin.display(description=_("price"), ordering="price")
     def price_shown(self, appointment: Appointment) -> str:
         return f"₹{number_format(appointment.price, decimal_pos=2, force_grouping=True)}"
@@ -509,13 +519,6 @@ class AppointmentAdmin(AppointmentFlags, admin.ModelAdmin):
         if appointment.late_cancellation:
             return str(_("Yes: cancelled inside the cancellation window"))
         return str(_("No: cancelled in good time"))
-
-    @admin.display(description=_("client confirmed"), ordering="client_confirmed_at")
-    def client_confirmed(self, appointment: Appointment) -> str:
-        """When the client said, from a message's link, that they are coming."""
-        if appointment.client_confirmed_at is None:
-            return "—"
-        return appointment.local(appointment.client_confirmed_at)
 
 
 # -- schedules -----------------------------------------------------------------

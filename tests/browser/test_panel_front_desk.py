@@ -145,7 +145,7 @@ def test_the_lists_and_every_home_as_they_look(demo_day, open_tab):
     table = phone.locator("#result_list")
     box = table.bounding_box()
     assert box["x"] + box["width"] <= PHONE["width"]  # the list fits the phone's width
-    for column in ("field-when", "field-client", "field-status"):
+    for column in ("field-when", "field-client", "field-status_shown"):
         expect(table.locator(f"tbody .{column}").first).to_be_visible()
     open_tab.shot(phone, "panel-appointments-phone")
 
