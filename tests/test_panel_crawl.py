@@ -86,11 +86,21 @@ def crawl(client, user) -> list[str]:
                     visit(url(model, action, pk))
                 except NoReverseMatch:
                     pass
+        for name in getattr(model_admin, "crawled_pages", ()):
+            for pk in ([instance.pk] if instance else []) + ["x", "99999999999999999999"]:
+                for query in [{}, *list_queries(model_admin)[:3], {"day": "9999-99-99"}, {"next": "//evil"}]:
+                    visit(reverse(f"admin:{name}", args=[pk]), query)
         for field in model_admin.autocomplete_fields:
             for term in ("", "\x00", "a" * 500):
                 visit(reverse("admin:autocomplete"), {
                     "app_label": model._meta.app_label, "model_name": model._meta.model_name,
                     "field_name": field, "term": term})
+    # The pages that belong to no model (the home page, the walk-in, ...).
+    for page in admin.site._pages:
+        if "<" in page.route:
+            continue
+        for query in [{}, *({"q": value, "phone": value, "day": value} for value in HOSTILE_VALUES)]:
+            visit(reverse(f"admin:{page.name}"), query)
     return failures
 
 
