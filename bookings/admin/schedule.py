@@ -317,6 +317,8 @@ class AppointmentAdmin(AppointmentFlags, admin.ModelAdmin):
     list_display_links = ["when"]
     list_filter = [DayFilter, "status", "practitioner", "location", "service__category", "source"]
     ordering = ["start", "pk"]
+    # Per-appointment pages of the front desk, for tests/test_panel_crawl.py's walk.
+    crawled_pages = ["bookings_appointment_cancel", "bookings_appointment_reschedule"]
     search_fields = ["client__full_name", "client__phone", "client__email", "practitioner__display_name"]
     date_hierarchy = "start"
     autocomplete_fields = ["client"]
