@@ -152,6 +152,36 @@ def cancel_view(request, object_id: str):
     ), status=400 if form.errors else 200)
 
 
+def cancel_selected(modeladmin, request, queryset):
+    """The changelist's "cancel with a reason": the first post shows the
+    selected appointments and asks the reason; the second cancels each the
+    user may, through the service, and says why for each one refused."""
+    form = CancelForm(request.POST if "apply" in request.POST else None)
+    if form.is_bound and form.is_valid():
+        done = 0
+        for appointment in queryset:
+            try:
+                services.cancel_appointment(appointment=appointment, actor=request.user,
+                                            reason=form.cleaned_data["reason"])
+                done += 1
+            except BookingError as error:
+                messages.error(request, f"{_named(appointment)}: {error.message}")
+        if done:
+            messages.success(request, _("%(count)d appointment(s) cancelled.") % {"count": done})
+        return None  # back to the list
+    chosen = list(queryset.select_related("client", "location", "service", "practitioner"))
+    return TemplateResponse(request, "admin/bookings/front_desk/cancel_selected.html", _context(
+        request, _("Cancel the selected appointments"), form=form, chosen=[
+            {"pk": appointment.pk, "shown": _named(appointment), "service": appointment.service.name,
+             "practitioner": appointment.practitioner.display_name} for appointment in chosen],
+        action=request.POST.get("action", ""), select_across=request.POST.get("select_across", "0"),
+    ), status=400 if form.errors else 200)
+
+
+cancel_selected.short_description = gettext_lazy("Cancel with a reason")
+cancel_selected.allowed_permissions = (Act.CANCEL.value,)
+
+
 # -- moving to a free slot ----------------------------------------------------------
 
 

@@ -330,6 +330,7 @@ class AppointmentAdmin(AppointmentFlags, admin.ModelAdmin):
         _life_cycle_action(Act.COMPLETE, services.complete, _("Mark completed")),
         _life_cycle_action(Act.NO_SHOW, services.mark_no_show, _("Mark as no-show")),
         _life_cycle_action(Act.CANCEL, services.cancel_appointment, _("Cancel")),
+        front_desk.cancel_selected,
     ]
     has_approve_permission = _permission_check(Act.APPROVE)
     has_check_in_permission = _permission_check(Act.CHECK_IN)

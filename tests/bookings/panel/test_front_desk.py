@@ -385,3 +385,32 @@ def test_a_practitioner_does_not_book_walk_ins(studio, people):
                               service=studio.service, start=local(MONDAY, 9) + timedelta(hours=2),
                               actor=people["assigned_practitioner"], now=NOW)
     assert refused.value.code == "permission_denied" and Client.objects.count() == before
+
+
+# -- cancelling several at once, with one reason ------------------------------------
+
+
+def test_cancelling_several_asks_the_reason_first(client, staff, day):  # noqa: F811
+    client.force_login(staff["receptionist"])
+    chosen = {"action": "cancel_selected", "_selected_action": [day["late"].pk, day["due"].pk]}
+    asked = client.post(reverse("admin:bookings_appointment_changelist"), chosen)
+    assert asked.status_code == 200 and "Cancel the selected appointments" in asked.content.decode()
+    assert Appointment.objects.filter(status=Status.CANCELLED).count() == 0
+    blank = client.post(reverse("admin:bookings_appointment_changelist"), {**chosen, "apply": "1", "reason": ""})
+    assert blank.status_code == 400 and Appointment.objects.filter(status=Status.CANCELLED).count() == 0
+    client.post(reverse("admin:bookings_appointment_changelist"), {**chosen, "apply": "1", "reason": "Power cut"})
+    for name in ("late", "due"):
+        day[name].refresh_from_db()
+        assert day[name].status == Status.CANCELLED and day[name].cancellation_reason == "Power cut"
+        assert events(day[name])[-1] == "cancelled"
+
+
+def test_cancelling_several_cancels_only_what_the_user_may(client, staff, day):  # noqa: F811
+    client.force_login(staff["assigned_practitioner"])
+    client.post(reverse("admin:bookings_appointment_changelist"), {
+        "action": "cancel_selected", "_selected_action": [day["late"].pk, day["due"].pk], "apply": "1",
+        "reason": "Unwell"})
+    day["late"].refresh_from_db()
+    day["due"].refresh_from_db()
+    assert day["due"].status == Status.CANCELLED  # their own, not started
+    assert day["late"].status == Status.CONFIRMED  # another practitioner's: not even in their list
