@@ -132,6 +132,10 @@ def test_a_new_client_signs_up_books_a_first_visit_and_signs_out(page, visit, de
     expect(page).to_have_url(re.compile(r"/book/health/\?"))
     expect(page.get_by_test_id("field-full_name")).to_have_count(0)
     expect(page.get_by_test_id("intake-submit")).to_be_visible()
+    # The yes/no answers are radios beside their words, not stretched like text boxes.
+    no = page.get_by_role("group", name="Do you take blood thinners?").get_by_role("radio", name="No")
+    expect(no).to_be_checked()
+    assert no.bounding_box()["width"] < 40
     visit("health questions")
     page.get_by_test_id("intake-submit").click()  # without the consent: refused at the box
     expect(page.get_by_test_id("error-consent")).to_be_visible()
@@ -243,6 +247,7 @@ def test_my_bookings_cancel_early_and_late_then_book_again(page, visit, live_ser
     page.get_by_test_id(f"cancel-link-{later.pk}").click()
     expect(page.get_by_test_id("cancel-form")).to_be_visible()
     expect(page.get_by_test_id("late-warning")).to_have_count(0)
+    expect(page.get_by_test_id(f"cancel-link-{later.pk}")).to_have_count(0)  # no link back to this very page
     visit("cancel")
     page.get_by_test_id("cancel-submit").click()
     expect(page.get_by_test_id("flash")).to_have_text("Your appointment is cancelled.")
@@ -290,6 +295,7 @@ def test_the_profile_contact_details_reminders_and_language(page, visit, live_se
     page.get_by_test_id("nav-profile").click()
     expect(page.get_by_test_id("profile-form")).to_be_visible()
     expect(page.get_by_test_id("field-full_name")).to_have_value(client.full_name)
+    expect(page.get_by_label("Reminders by SMS", exact=True)).to_be_checked()  # a tick box's words end without a colon
     visit("profile")
 
     # A consent that needs a number, with the number cleared: refused at the box.
@@ -308,7 +314,7 @@ def test_the_profile_contact_details_reminders_and_language(page, visit, live_se
     page.get_by_test_id("field-preferred_language").select_option("ta")
     page.get_by_test_id("profile-submit").click()
     lang(page, "ta")
-    expect(page.get_by_test_id("flash")).to_be_visible()  # said in the language of the request that saved
+    expect(page.get_by_test_id("flash")).to_have_text("உங்கள் விவரங்கள் சேமிக்கப்பட்டன.")  # in the new language
     expect(page.get_by_role("heading", level=1)).to_have_text("என் விவரங்கள்")
     visit("profile in tamil")
     client.refresh_from_db()
@@ -363,6 +369,9 @@ def test_a_password_reset_from_the_emailed_link(page, visit, demo):
     link = re.search(r"https?://[^/\s]+(/account/reset/\S+)", mail.outbox[0].body).group(1)
     page.goto(link)
     expect(page.get_by_test_id("new-password-form")).to_be_visible()
+    # The password rules are the field's description, the whole list of them.
+    expect(page.get_by_test_id("field-new_password1")).to_have_accessible_description(
+        re.compile("at least 8 characters"))
     visit("new password")
     page.get_by_test_id("field-new_password1").fill(new_password)
     page.get_by_test_id("field-new_password2").fill(new_password + "x")
