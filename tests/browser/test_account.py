@@ -17,6 +17,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core import mail
 from django.db.models import Q
 from django.utils import timezone
@@ -403,8 +404,6 @@ def test_a_staff_login_is_turned_away_from_the_client_pages(page, visit, live_se
     visit("staff refused at sign in")
 
     # A staff session (from the panel) opening the client pages.
-    from django.contrib.auth import get_user_model
-
     sign_in(page, live_server, get_user_model().objects.get(email=RECEPTIONIST_EMAIL))
     response = page.goto("/account/")
     assert response.status == 403
