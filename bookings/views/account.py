@@ -54,7 +54,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views import i18n
@@ -365,7 +365,9 @@ def profile(request, client) -> HttpResponse:
         except ClinicError as error:
             form.show_refusal(error)
         else:
-            messages.success(request, _("Your details are saved."))
+            # In the language just chosen: the next page is drawn in it.
+            with translation.override(client.preferred_language):
+                messages.success(request, _("Your details are saved."))
             response = redirect("account_profile")
             if client.preferred_language in dict(settings.LANGUAGES):
                 response.set_cookie(settings.LANGUAGE_COOKIE_NAME, client.preferred_language,
