@@ -208,6 +208,11 @@ def home_care(request, client) -> HttpResponse:
 
 
 ACCESS_PAGE_SIZE = 50
+# The roles the log records (``policies.role_of``), as the client reads them.
+ROLE_LABELS = {
+    "manager": _("manager"), "receptionist": _("receptionist"), "practitioner": _("practitioner"),
+    "superuser": _("administrator"), "client": _("you"), "user": _("staff login"),
+}
 
 
 @client_page
@@ -218,6 +223,8 @@ def record_access(request, client) -> HttpResponse:
     if not policies.may_read_access_log(request.user, client):
         raise Http404
     entries = Paginator(selectors.client_access_log(client), ACCESS_PAGE_SIZE).get_page(request.GET.get("page"))
+    for entry in entries:
+        entry.role_label = ROLE_LABELS.get(entry.role, entry.role)
     return render(request, "treatments/account/record_access.html", {
         "client": client, "nav": "record_access", "entries": entries, "zone": timezone.get_default_timezone_name(),
     })

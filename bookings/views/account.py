@@ -66,6 +66,7 @@ from bookings import policies, selectors, services
 from bookings.errors import BookingError
 from bookings.models import AppointmentStatus
 from bookings.policies import Act
+from bookings.views.limits import over_limit
 from bookings.views.account_forms import (
     AccountForm,
     CodeForm,
@@ -165,6 +166,8 @@ def sign_up(request) -> HttpResponse:
         return redirect("account")
     form = SignUpForm(request.POST or None, initial={"preferred_language": request.LANGUAGE_CODE})
     if form.is_bound and form.is_valid():
+        if over_limit(request, "sign-up", settings.SIGN_UP_PAGE_RATE):
+            return render(request, "bookings/book/slow_down.html", status=429)
         data = dict(form.cleaned_data)
         data["phone"] = str(data.get("phone") or "")
         try:
