@@ -73,7 +73,7 @@ REPORT_QUERIES = 12
 _PAST_MIDNIGHT = timedelta(days=1)
 
 
-def _share(part: int | float, whole: int | float) -> float | None:
+def share_of(part: int | float, whole: int | float) -> float | None:
     """``part / whole``, or ``None`` when there is nothing to divide by."""
     return part / whole if whole else None
 
@@ -122,7 +122,7 @@ class Utilisation:
     @property
     def share(self) -> float | None:
         """Booked time over working time; ``None`` without working time."""
-        return _share(self.booked_minutes, self.working_minutes)
+        return share_of(self.booked_minutes, self.working_minutes)
 
 
 def _minutes(span: timedelta | None) -> int:
@@ -263,11 +263,11 @@ class Attendance:
 
     @property
     def no_show_rate(self) -> float | None:
-        return _share(self.no_shows, self.due)
+        return share_of(self.no_shows, self.due)
 
     @property
     def late_cancel_rate(self) -> float | None:
-        return _share(self.late_cancellations, self.due)
+        return share_of(self.late_cancellations, self.due)
 
 
 @dataclass(frozen=True)
@@ -312,7 +312,7 @@ class Delivery:
 
     @property
     def rate(self) -> float | None:
-        return _share(self.sent, self.sent + self.failed)
+        return share_of(self.sent, self.sent + self.failed)
 
 
 @dataclass(frozen=True)
@@ -322,7 +322,7 @@ class Confirmation:
 
     @property
     def rate(self) -> float | None:
-        return _share(self.confirmed, self.reminded)
+        return share_of(self.confirmed, self.reminded)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """A small clinic week whose every report figure is worked out by hand,
 for ``test_reports.py`` and ``test_reports_page.py``.
 
-The Chennai studio (Asia/Kolkata), the week of Monday 1 to Sunday 7
+The Adyar studio in Chennai (Asia/Kolkata), the week of Monday 1 to Sunday 7
 February 2027. Two practitioners:
 
 Asha (A): Monday to Friday 09:00-13:00 and 14:00-18:00 (480 minutes a day);
@@ -127,7 +127,7 @@ def message(appointment_, kind, channel, state, sent_at=None, *, confirmed_at=No
 
 
 def build_week() -> Week:
-    location = LocationFactory(name="Chennai studio", time_zone="Asia/Kolkata")
+    location = LocationFactory(name="Adyar studio", time_zone="Asia/Kolkata")
     elsewhere = LocationFactory(name="Bengaluru studio", time_zone="Asia/Kolkata")
     back = ServiceFactory(name="Back rub", duration_minutes=60, price=Decimal("1500"))
     foot = ServiceFactory(name="Foot rub", duration_minutes=45, price=Decimal("1200"))
