@@ -23,6 +23,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.formats import number_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
@@ -56,7 +57,7 @@ def csv_response(filename: str, header: Sequence[str], rows) -> HttpResponse:
     kept out of every cache."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
+    patch_cache_control(response, private=True, no_store=True)
     writer = csv.writer(response)
     writer.writerow(header)
     writer.writerows([csv_cell(value) for value in row] for row in rows)
@@ -313,7 +314,7 @@ def _page(request, form: PeriodForm, period: reports.Period | None, tables: list
         "tables": tables,
     }
     response = render(request, "admin/bookings/reports/page.html", context, status=status)
-    response["Cache-Control"] = "private, no-store"
+    patch_cache_control(response, private=True, no_store=True)
     return response
 
 
