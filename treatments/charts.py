@@ -364,7 +364,7 @@ class Bar:
     shown: str
 
 
-def _shortened(label: str, limit: int = 24) -> str:
+def _shortened(label: str, limit: int = 28) -> str:
     return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
 
 
@@ -378,8 +378,8 @@ def bar_chart_svg(bars: Iterable[Bar], *, title: str, desc: str, ident: str, sca
     rows = [(bar, _finite(bar.value)) for bar in bars]
     rows = [(bar, value if value is not None and value >= 0 else None) for bar, value in rows]
     largest = max([value for _, value in rows if value is not None] + [scale_to or 0])
-    label_w, value_w, row_h, top = 170, 90, 26, 10
-    width = 600
+    label_w, value_w, row_h, top = 168, 78, 26, 10
+    width = 460
     track_w = width - label_w - value_w
     height = top * 2 + max(len(rows), 1) * row_h
     parts = _open_svg(width, height, ident, title, desc, "bar-chart")
@@ -392,7 +392,7 @@ def bar_chart_svg(bars: Iterable[Bar], *, title: str, desc: str, ident: str, sca
         length = value / largest * track_w if value and largest else 0
         parts.append(f'<g class="bar" data-label="{_text(bar.label)}" data-value="{_text(bar.shown)}">'
                      f"<title>{_text(bar.label)}: {_text(bar.shown)}</title>")
-        parts.append(f'<text x="{label_w - 8}" y="{y + 17}" text-anchor="end" font-size="12" '
+        parts.append(f'<text x="{label_w - 8}" y="{y + 17}" text-anchor="end" font-size="11.5" '
                      f'fill="#111827">{_text(_shortened(bar.label))}</text>')
         parts.append(f'<rect x="{label_w}" y="{y + 5}" width="{track_w}" height="16" rx="3" fill="{BAR_TRACK}"/>')
         if length:

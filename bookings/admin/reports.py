@@ -224,14 +224,16 @@ def _attendance(data: reports.Reports) -> Table:
         notes.append(gettext("Reminders started here on %(when)s (the first reminder sent); each appointment counts "
                              "by its start.") % {"when": wall_clock(report.reminders_started, zone)})
     rows = report.parts
+    # Short enough for the chart's labels; the table beside it says it in full.
+    no_shows = {"before": gettext("No-shows, before"), "since": gettext("No-shows, since"), "all": gettext("No-shows")}
+    late = {"before": gettext("Late cancels, before"), "since": gettext("Late cancels, since"),
+            "all": gettext("Late cancellations")}
     bars = []
     for part in rows:
         if part.part == "all" and len(rows) > 1:
             continue
-        suffix = "" if part.part == "all" else f" ({labels[part.part].lower()})"
-        bars.append(charts.Bar(gettext("No-shows") + suffix, part.no_show_rate or 0, percent(part.no_show_rate)))
-        bars.append(charts.Bar(gettext("Late cancellations") + suffix, part.late_cancel_rate or 0,
-                               percent(part.late_cancel_rate)))
+        bars.append(charts.Bar(no_shows[part.part], part.no_show_rate or 0, percent(part.no_show_rate)))
+        bars.append(charts.Bar(late[part.part], part.late_cancel_rate or 0, percent(part.late_cancel_rate)))
     return Table(
         name="attendance", title=gettext("No-shows and late cancellations"),
         about=gettext("Out of the appointments that came due: completed, checked in, no-shows and late cancellations. "
