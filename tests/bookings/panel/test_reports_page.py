@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from bookings import policies
 from bookings.admin.reports import MAX_DAYS, TABLES
-from bookings.models import AppointmentStatus
+from bookings.models import AppointmentStatus, Notification
 from clinic.models import User
 from tests.bookings.panel.reports_data import FIRST_DAY, LAST_DAY, appointment, build_week, ist
 from tests.bookings.test_policies import staff  # noqa: F401  (fixture)
@@ -193,3 +193,18 @@ def test_the_page_costs_the_same_queries_however_busy_the_period(client, people_
         appointment(week, practitioner=week.bala, service=week.foot, start=ist(day, 13),
                     status=AppointmentStatus.COMPLETED, client=ClientFactory())
     assert queries() == before
+
+
+def test_a_quiet_period_shows_empty_tables_and_says_reminders_never_started(client, people_and_root, week):
+    client.force_login(people_and_root["manager"])
+    response = client.get(reverse("admin:reports"), query(week, start="2030-01-01", end="2030-01-31"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    tables = {table.name: table for table in response.context["tables"]}
+    assert tables["revenue-by-service"].rows == [] and "Nothing in this period." in page
+    assert "Nothing to show for this period" in page
+    quiet = client.get(reverse("admin:reports"), query(week, location=week.elsewhere.pk)).content.decode()
+    assert "No reminder has been sent at this location yet, so there is no before and after." not in quiet
+    Notification.objects.filter(appointment__location=week.elsewhere).delete()
+    quiet = client.get(reverse("admin:reports"), query(week, location=week.elsewhere.pk)).content.decode()
+    assert "No reminder has been sent at this location yet, so there is no before and after." in quiet
