@@ -132,7 +132,7 @@ def percent(share: float | None) -> str:
 
 
 def hours(minutes: int) -> str:
-    return f"{minutes // 60} h {minutes % 60:02d} min"
+    return f"{minutes // 60}\u00a0h {minutes % 60:02d}\u00a0min"
 
 
 def _rate(share: float | None) -> str:

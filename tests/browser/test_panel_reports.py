@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 
 from clinic.demo import load_demo
 from clinic.models import Client, Location, User
-from tests.browser.conftest import LIVE, SCREENSHOTS, describe
+from tests.browser.conftest import LIVE, PHONE, SCREENSHOTS, describe
 
 pytestmark = LIVE
 DESK = {"width": 1280, "height": 900}
@@ -69,6 +69,10 @@ def test_a_manager_reads_the_reports_and_downloads_one(desk, axe_source):
     expect(desk.locator("#report-revenue-by-service tbody tr").first).to_contain_text("₹")
     accessible(desk, axe_source, "the reports page")
     keep(desk, "panel-reports")
+    desk.set_viewport_size(PHONE)
+    accessible(desk, axe_source, "the reports page on a phone")
+    keep(desk, "panel-reports-390")
+    desk.set_viewport_size(DESK)
     with desk.expect_download() as download:
         desk.locator("#report-utilisation").get_by_role("link", name="Download CSV").click()
     assert download.value.suggested_filename.startswith(f"utilisation-{location.pk}-")

@@ -82,8 +82,8 @@ def test_the_page_shows_the_hand_computed_figures(client, people_and_root, week)
     page = response.content.decode()
     tables = {table.name: table for table in response.context["tables"]}
     assert list(tables) == list(TABLES)
-    assert tables["utilisation"].rows == [["Asha", "25 h 00 min", "3 h 45 min", "4", "15.0%"],
-                                          ["Bala", "14 h 00 min", "3 h 15 min", "4", "23.2%"]]
+    assert [[cell.replace("\u00a0", " ") for cell in row] for row in tables["utilisation"].rows] == [
+        ["Asha", "25 h 00 min", "3 h 45 min", "4", "15.0%"], ["Bala", "14 h 00 min", "3 h 15 min", "4", "23.2%"]]
     assert tables["revenue-by-service"].rows == [["Back rub", "2", "₹2,900.00"], ["Foot rub", "2", "₹2,400.00"]]
     assert tables["revenue-by-service"].footer == ["Total", "4", "₹5,300.00"]
     assert tables["revenue-by-practitioner"].rows == [["Asha", "2", "₹2,700.00"], ["Bala", "2", "₹2,600.00"]]
