@@ -73,6 +73,13 @@ def crawl(client, user) -> list[str]:
             failures.append(f"{response.status_code} {path} {query!r}")
 
     visit(reverse("admin:index"))
+    for path in (reverse("admin:reports"), reverse("admin:reports_csv", args=["utilisation"]),
+                 reverse("admin:reports_csv", args=["no-such-report"])):
+        visit(path)
+        for value in [*HOSTILE_VALUES, "2026-02-30", "9999-12-31"]:
+            for name in ("location", "start", "end"):
+                visit(path, {name: value})
+        visit(path, {"location": "1", "start": "1900-01-01", "end": "2200-12-31"})
     for model, model_admin in admin.site._registry.items():
         changelist = url(model, "changelist")
         visit(changelist)
