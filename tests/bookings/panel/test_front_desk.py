@@ -357,8 +357,8 @@ def test_the_front_desk_books_inside_the_minimum_notice_and_a_client_cannot(stud
                                   actor=people["client_a"], source=Source.APP, now=NOW)
     assert refused.value.code == "too_soon"
     with pytest.raises(BookingError) as refused:
-        services.book_from_pages(user=None, visitor=services.Visitor("Ravi", "+919840099999", ""),
-                                 service=studio.service, start=soon, now=NOW)
+        services.check_page_booking(user=None, service=studio.service, start=soon, practitioner=studio.practitioner,
+                                    now=NOW)
     assert refused.value.code == "too_soon"
     booked = services.book_appointment(client=studio.client, service=studio.service, start=soon,
                                        practitioner=studio.practitioner, actor=people["receptionist"],
