@@ -3,4 +3,4 @@
 (``people``: accounts, clients), and the messages to clients
 (``notifications``). Every "may they" is asked of ``bookings.policies``."""
 
-from bookings.admin import notifications, people, schedule  # noqa: F401  (registers the pages)
+from bookings.admin import calendar, notifications, people, schedule  # noqa: F401  (registers the pages)
