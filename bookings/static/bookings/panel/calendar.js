@@ -67,9 +67,15 @@
 
     var drag = null;
 
+    /* The browser's own dragging of a link or of text would take the pointer away. */
+    grid.addEventListener("dragstart", function (event) {
+      if (event.target.closest && event.target.closest(".block.movable")) { event.preventDefault(); }
+    });
+
     grid.addEventListener("pointerdown", function (event) {
       var block = event.target.closest(".block.movable");
-      if (!block || event.button !== 0) { return; }
+      /* On a touch screen a finger on a block scrolls the grid; its "move" link moves it. */
+      if (!block || event.button !== 0 || event.pointerType === "touch") { return; }
       var rect = block.getBoundingClientRect();
       drag = { block: block, x: event.clientX, y: event.clientY, grabY: event.clientY - rect.top, moved: false,
                pointer: event.pointerId };
