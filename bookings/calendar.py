@@ -68,6 +68,11 @@ class Column:
     shades: list[Shade] = field(default_factory=list)
     now: int | None = None  # minutes from the top where "now" is, when it is in the column
 
+    def works_during(self, top: int, height: int) -> bool:
+        """Whether any of ``top``..``top + height`` is working time (weekly or dated hours)."""
+        return any(shade.kind in ("work", "dated") and shade.top < top + height and top < shade.top + shade.height
+                   for shade in self.shades)
+
     @property
     def key(self) -> str:
         if self.practitioner is not None:
@@ -319,6 +324,12 @@ def practitioner_grid(
         top = min(top, day_top)
         bottom = None if bottom is None or day_bottom is None else max(bottom, day_bottom)
 
+    booked_by: dict[int, list[Appointment]] = defaultdict(list)
+    for appointment in booked:
+        booked_by[appointment.practitioner_id].append(appointment)
+    away_by: dict[int, list[TimeOff]] = defaultdict(list)
+    for leave in away:
+        away_by[leave.practitioner_id].append(leave)
     columns: list[Column] = []
     for on in days:
         origin, end = _bounds(on, zone, top, bottom)
@@ -330,14 +341,14 @@ def practitioner_grid(
             for interval, row in dated_work.get((person.pk, on), []):
                 if (place := _clip(interval, column)) is not None:
                     column.shades.append(Shade("dated", *place, row.reason))
-            for leave in away:
-                if leave.practitioner_id == person.pk and (place := _clip(Interval(leave.start, leave.end), column)):
+            for leave in away_by[person.pk]:
+                if (place := _clip(Interval(leave.start, leave.end), column)) is not None:
                     column.shades.append(Shade("away", *place, leave.reason))
             for closure in closures:
                 if closure.first_day <= on <= closure.last_day:
                     column.shades.append(Shade("closed", 0, column.length, closure.reason))
-            column.blocks = [block for appointment in booked if appointment.practitioner_id == person.pk
-                             and (block := _block(appointment, column, zone)) is not None]
+            column.blocks = [block for appointment in booked_by[person.pk]
+                             if (block := _block(appointment, column, zone)) is not None]
             _lanes(column.blocks)
             column.now = _now_in(column, now)
             columns.append(column)

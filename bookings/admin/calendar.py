@@ -136,12 +136,14 @@ def _decorate(request, grid: calendar.Grid) -> None:
             local = (column.origin + timedelta(minutes=mark.top)).astimezone(zone)
             start = f"{local:%Y-%m-%dT%H:%M}"
             marks.append(f"{mark.top}={start}")
-            if not may_book:
+            height = min(60, column.length - mark.top)
+            # Only where someone works: the booking rules refuse the rest.
+            if not may_book or (who and not column.works_during(mark.top, height)):
                 continue
             query = {"start": start, **({"practitioner": column.practitioner.pk} if who else {})}
             at = f"{local:%a %d %b, %H:%M}"
             column.slots.append({
-                "top": mark.top, "height": min(60, column.length - mark.top), "local": local, "start": start,
+                "top": mark.top, "height": height, "local": local, "start": start,
                 "url": f"{add}?{urlencode(query)}",
                 "label": _("Book with %(who)s at %(at)s") % {"who": who, "at": at} if who else
                 _("Book at %(at)s") % {"at": at},

@@ -68,6 +68,8 @@ def test_only_those_who_book_get_links_from_empty_times(client, staff, studio, b
     desk = as_role(client, staff, "receptionist").get(DAY, {"date": next_tuesday().isoformat()})
     column = next(c for c in desk.context["grid"].columns if c.practitioner == studio.practitioner)
     ten = next(slot for slot in column.slots if slot["local"].hour == 10)
+    # None where nobody works (before 09:00, the lunch hour): the rules would refuse them.
+    assert [slot["local"].hour for slot in column.slots] == [9, 10, 11, 12, 14, 15, 16, 17, 18]
     assert ten["url"] == f"{add}?start={next_tuesday().isoformat()}T10%3A00&practitioner={studio.practitioner.pk}"
     other = BrowserClient()
     treating = as_role(other, staff, "assigned_practitioner").get(DAY, {"date": next_tuesday().isoformat()})
