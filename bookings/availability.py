@@ -634,3 +634,45 @@ def _next_step_at_or_after(instant: datetime, aligned: datetime, step: timedelta
     if instant <= aligned:
         return aligned
     return aligned + -((aligned - instant) // step) * step
+
+
+# -- working time, for the reports -------------------------------------------
+
+
+def working_intervals(plan: WorkPlan, first_day: date, last_day: date) -> list[Interval]:
+    """The plan's working spans that begin on each local date from
+    ``first_day`` to ``last_day`` (inclusive), in UTC, by the same rules the
+    engine books by: weekly hours, or a date's own hours, each span turned
+    into instants on its own date, so a change of clocks makes that day's
+    span shorter or longer."""
+    weekly = _weekly_hours(plan)
+    dated = _dated_hours(plan, weekly)
+    tz = plan.time_zone
+    spans = []
+    day = first_day
+    while day <= last_day:
+        for low, high in dated.get(day, weekly[day.weekday()]):
+            spans.append(Interval(_wall_instant(day, low, tz), _wall_instant(day, high, tz)))
+        day += timedelta(days=1)
+    return spans
+
+
+def closed_intervals(closures: Iterable[tuple[date, date]], tz: ZoneInfo) -> list[Interval]:
+    """Closures (inclusive local dates) as the instants they cover."""
+    return [Interval(local_day(first, tz).start, local_day(last, tz).end) for first, last in closures]
+
+
+def time_outside(spans: Iterable[Interval], away: Iterable[Interval]) -> timedelta:
+    """How much of ``spans`` lies outside every interval of ``away``; time
+    covered twice (overlapping spans) counts once."""
+    kept, gone = _Timeline(spans), _Timeline(away)
+    total = timedelta()
+    for start, end in zip(kept.starts, kept.ends, strict=True):
+        total += end - start
+        # Both are merged and sorted: the first away interval that ends
+        # after this span starts, then each one that meets the span.
+        index = bisect_right(gone.ends, start)
+        while index < len(gone.starts) and gone.starts[index] < end:
+            total -= min(end, gone.ends[index]) - max(start, gone.starts[index])
+            index += 1
+    return total

@@ -16,6 +16,7 @@ class BookingError(DomainError):
     messages: Catalogue = {
         # Shape of the request
         "client_missing": (INVALID, _("Choose the client the booking is for.")),
+        "intake_missing": (INVALID, _("Answer the health questions before booking a first visit.")),
         "naive_start": (INVALID, _("Give the start time with its time zone offset.")),
         "in_the_past": (INVALID, _("That time has already passed.")),
         "invalid_range": (INVALID, _("The end date must be on or after the start date.")),

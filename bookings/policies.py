@@ -31,6 +31,8 @@ failed one again; a practitioner sees, read-only, those of the
 appointments they treat (did the client get the reminder, did they
 confirm); clients and anyone else none.
 
+Reports (the clinic's figures): managers only.
+
 People:
 
 - Only a superuser makes superusers, gives staff status without a role,
@@ -277,6 +279,16 @@ def grantable_roles(user) -> QuerySet[Group]:
     else:
         names = []
     return Group.objects.filter(name__in=names).order_by("name")
+
+
+# -- reports ---------------------------------------------------------------------
+
+
+def may_see_reports(user) -> bool:
+    """The clinic's figures (utilisation, revenue, attendance): managers,
+    who run the clinic. Staff who do not see every booking would see
+    others' work in them; so would the front desk, whose role is the day."""
+    return bool(getattr(user, "is_superuser", False)) or roles.MANAGER in roles.role_names(user)
 
 
 # -- clients and their home care ---------------------------------------------------

@@ -65,3 +65,28 @@ def register_intake_check(check: Callable[[int], bool]) -> None:
 
 def needs_intake(client_id: int) -> bool:
     return bool(_intake_on_file) and not _intake_on_file[0](client_id)
+
+
+# The visitor's first questionnaire. A visitor has no record until the
+# booking makes one, so their answers travel with the booking and are saved
+# in its transaction, before the checks above read them: a visitor who
+# reports a reason to wait is held for review like anyone else, and a
+# refused booking keeps neither the record nor the answers.
+
+_visitor_intake: list[Callable[..., object]] = []
+
+
+def register_visitor_intake(recorder: Callable[..., object]) -> None:
+    """``recorder(client=..., answers=..., address=..., now=...)`` saves a
+    visitor's answers as the first questionnaire of the record ``client``."""
+    _visitor_intake[:] = [recorder]
+
+
+def asks_visitors() -> bool:
+    """Whether the booking pages ask a visitor the questionnaire: when the
+    records have said how to save it."""
+    return bool(_visitor_intake)
+
+
+def record_visitor_intake(*, client, answers: dict, address: str | None, now: datetime) -> None:
+    _visitor_intake[0](client=client, answers=answers, address=address, now=now)

@@ -381,6 +381,8 @@ def book_from_pages(
     start: datetime,
     practitioner: Practitioner | None = None,
     notes: str = "",
+    intake: dict | None = None,
+    address: str | None = None,
     now: datetime | None = None,
 ) -> Appointment:
     """A booking made on the public pages.
@@ -389,6 +391,13 @@ def book_from_pages(
     (``policies.page_client``). Anyone else gets a new client record made
     from ``visitor``, in the booking's own transaction, so a refused
     booking leaves no record behind.
+
+    A first visit needs the health questionnaire (``screening``): a
+    signed-in client answers it before the review; a visitor's answers
+    (``intake``, as the records take them, and the visitor's ``address``
+    for the access log) are saved on the new record inside the same
+    transaction, before the booking is screened, so answers that call for
+    a review hold the booking as they would anyone's.
 
     Why a new record and never a match on phone or email: the pages cannot
     tell who is typing. Matching would let a stranger who knows someone's
@@ -399,10 +408,15 @@ def book_from_pages(
     """
     actor = policies.page_actor(user)
     if actor is not None:
+        if screening.needs_intake(policies.page_client(user).pk):
+            raise BookingError("intake_missing", field="intake")
         return book_appointment(client=None, service=service, start=start, practitioner=practitioner, actor=actor,
                                 source=Source.WEB, notes=notes, now=now)
     if visitor is None:
         raise BookingError("client_missing", field="client")
+    if screening.asks_visitors() and intake is None:
+        raise BookingError("intake_missing", field="intake")
+    now = now or timezone.now()
     with transaction.atomic():
         client = Client.objects.create(
             full_name=visitor.full_name, phone=visitor.phone, email=visitor.email,
@@ -410,6 +424,8 @@ def book_from_pages(
             # They asked for the booking's messages by giving these.
             email_reminders=bool(visitor.email), sms_reminders=bool(visitor.phone),
         )
+        if intake is not None:
+            screening.record_visitor_intake(client=client, answers=intake, address=address, now=now)
         return book_appointment(client=client, service=service, start=start, practitioner=practitioner, actor=None,
                                 source=Source.WEB, notes=notes, now=now)
 

@@ -1,7 +1,9 @@
 """Messages that Django REST framework, simplejwt and phonenumber-field
 write in English and ship no Tamil for, as a client of the API meets them;
 and the texts of Django itself its Tamil catalogue lacks (the short day
-names the booking pages' day buttons show: ``date:"D"``).
+names the booking pages' day buttons show: ``date:"D"``; the password
+rules, fields and refusals of the account pages' sign-up and new-password
+forms).
 
 Nothing imports this module: it is here so that ``make messages`` extracts
 these strings into the project catalogue (``locale/``). gettext looks a
@@ -10,7 +12,7 @@ required.")`` finds the translation kept there. ``tests/i18n`` checks that
 each text is still one the installed framework writes.
 """
 
-from django.utils.translation import gettext_noop, pgettext_lazy
+from django.utils.translation import gettext_noop, ngettext_lazy, pgettext_lazy
 
 DRF = [
     # fields
@@ -75,4 +77,25 @@ DJANGO_DATES = [
     gettext_noop("Fri"),
     gettext_noop("Sat"),
     gettext_noop("Sun"),
+]
+
+
+# django.contrib.auth: the password rules shown beside a new password on the
+# account pages (sign-up, the reset's new password), and its refusals.
+DJANGO_AUTH = [
+    gettext_noop("Your password can’t be too similar to your other personal information."),
+    gettext_noop("Your password can’t be a commonly used password."),
+    gettext_noop("Your password can’t be entirely numeric."),
+    gettext_noop("This password is too common."),
+    gettext_noop("This password is entirely numeric."),
+    gettext_noop("New password"),
+    gettext_noop("New password confirmation"),
+    gettext_noop("Enter the same password as before, for verification."),
+    gettext_noop("The two password fields didn’t match."),
+]
+DJANGO_AUTH_COUNTED = [
+    ngettext_lazy("Your password must contain at least %(min_length)d character.",
+                  "Your password must contain at least %(min_length)d characters.", "min_length"),
+    ngettext_lazy("This password is too short. It must contain at least %d character.",
+                  "This password is too short. It must contain at least %d characters.", "min_length"),
 ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group
 
 from bookings import services
@@ -117,6 +118,20 @@ def _fresh_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _site_language():
+    """Each test starts in the site's language. A page request activates
+    the caller's language for the thread (Django's LocaleMiddleware, and
+    ``clinic.middleware.ClientLanguage`` for a Tamil client) and nothing
+    resets it until the next request: a server's next request always
+    does, but a test's next step may not be a request."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

@@ -55,8 +55,8 @@ def list_queries(model_admin) -> list[dict]:
     return queries
 
 
-# The pages that belong to no one model (``admin.site.add_page``), and what
-# their query strings may hold.
+# The calendar's pages (``admin.site.add_page``), and what their query
+# strings may hold.
 PAGES = ["admin:bookings_calendar", "admin:bookings_calendar_week", "admin:bookings_calendar_rooms",
          "admin:bookings_calendar_move"]
 PAGE_QUERIES = [{"date": value} for value in [*HOSTILE_VALUES, "9999-12-31", "1900-01-01", "2026-02-30", ""]]
@@ -86,6 +86,13 @@ def crawl(client, user) -> list[str]:
     for page in PAGES:
         for query in [{}, *PAGE_QUERIES]:
             visit(reverse(page), query)
+    for path in (reverse("admin:reports"), reverse("admin:reports_csv", args=["utilisation"]),
+                 reverse("admin:reports_csv", args=["no-such-report"])):
+        visit(path)
+        for value in [*HOSTILE_VALUES, "2026-02-30", "9999-12-31"]:
+            for name in ("location", "start", "end"):
+                visit(path, {name: value})
+        visit(path, {"location": "1", "start": "1900-01-01", "end": "2200-12-31"})
     for model, model_admin in admin.site._registry.items():
         changelist = url(model, "changelist")
         visit(changelist)

@@ -1,6 +1,7 @@
-"""Charts of a client's record as inline SVG: pain before and after each
-session over time, and a body chart (front and back) with the areas marked
-and the points of pain.
+"""Charts as inline SVG: of a client's record, pain before and after each
+session over time and a body chart (front and back) with the areas marked
+and the points of pain; of the managers' reports, horizontal bars beside
+their table.
 
 Pure: plain data in, markup out, no Django inside (the import contract
 checks it). Every piece of text is escaped here, so the markup may be put
@@ -344,4 +345,60 @@ def body_chart_svg(chart: object, *, region_names: Mapping[str, str] | None = No
                      f'<text x="{key_x + 10}" y="{key_y + 1}">{text}</text>')
         key_x, bottom = key_x + 28 + 6 * len(text), top + 1
     parts.append("</g></svg>")
+    return "".join(parts)
+
+
+# -- bars, for the managers' reports ------------------------------------------
+
+BAR_COLOUR = "#2563eb"
+BAR_TRACK = "#eef2ff"
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bar: its label, its value (for the length) and the value as the
+    table beside the chart writes it."""
+
+    label: str
+    value: float
+    shown: str
+
+
+def _shortened(label: str, limit: int = 28) -> str:
+    return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
+
+
+def bar_chart_svg(bars: Iterable[Bar], *, title: str, desc: str, ident: str, scale_to: float | None = None) -> str:
+    """Horizontal bars, one per row of the table the chart stands beside:
+    the label on the left, the bar, then the value as written. Bars are
+    measured against ``scale_to`` (100% for a share) or the largest value;
+    a value that is not a finite number of zero or more draws no bar but
+    keeps its row and text. Long labels are shortened on the chart only;
+    each bar's ``<title>`` carries the whole label and value."""
+    rows = [(bar, _finite(bar.value)) for bar in bars]
+    rows = [(bar, value if value is not None and value >= 0 else None) for bar, value in rows]
+    largest = max([value for _, value in rows if value is not None] + [scale_to or 0])
+    label_w, value_w, row_h, top = 168, 78, 26, 10
+    width = 460
+    track_w = width - label_w - value_w
+    height = top * 2 + max(len(rows), 1) * row_h
+    parts = _open_svg(width, height, ident, title, desc, "bar-chart")
+    if not rows:
+        parts.append(f'<text x="{width // 2}" y="{top + 17}" text-anchor="middle" font-size="13" '
+                     f'fill="{AXIS_TEXT}">Nothing to show for this period</text></svg>')
+        return "".join(parts)
+    for index, (bar, value) in enumerate(rows):
+        y = top + index * row_h
+        length = value / largest * track_w if value and largest else 0
+        parts.append(f'<g class="bar" data-label="{_text(bar.label)}" data-value="{_text(bar.shown)}">'
+                     f"<title>{_text(bar.label)}: {_text(bar.shown)}</title>")
+        parts.append(f'<text x="{label_w - 8}" y="{y + 17}" text-anchor="end" font-size="11.5" '
+                     f'fill="#111827">{_text(_shortened(bar.label))}</text>')
+        parts.append(f'<rect x="{label_w}" y="{y + 5}" width="{track_w}" height="16" rx="3" fill="{BAR_TRACK}"/>')
+        if length:
+            parts.append(f'<rect x="{label_w}" y="{y + 5}" width="{_number(length)}" height="16" rx="3" '
+                         f'fill="{BAR_COLOUR}"/>')
+        parts.append(f'<text x="{label_w + track_w + 8}" y="{y + 17}" font-size="12" fill="{AXIS_TEXT}">'
+                     f"{_text(bar.shown)}</text></g>")
+    parts.append("</svg>")
     return "".join(parts)

@@ -172,6 +172,16 @@ def may_record_intake(user, client: Client) -> bool:
     return (own is not None and own.pk == client.pk) or may_read_clinical(user, client)
 
 
+def may_record_first_intake_from_pages(client: Client, *, intake_on_file: bool) -> bool:
+    """Answers given on the booking pages by a visitor, who has no login:
+    accepted only as the first questionnaire of a record without a login
+    (the one the booking makes for them, in the same transaction). Never a
+    later version, and never on a record someone can sign in to: that
+    would let anyone who types a booking rewrite another client's
+    answers."""
+    return client.user_id is None and not intake_on_file
+
+
 def may_read_intake(user, client: Client) -> bool:
     return may_record_intake(user, client)
 

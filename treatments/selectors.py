@@ -247,9 +247,12 @@ def pain_check_ins(client: Client | int) -> QuerySet[PainCheckIn]:
             .order_by("answered_at", "pk"))
 
 
-def client_record(client: Client, *, with_content: bool) -> ClientRecord:
+def client_record(client: Client, *, with_content: bool,
+                  appointments: QuerySet[Appointment] | None = None) -> ClientRecord:
+    """The record of ``client``; ``appointments``: the part of their
+    appointments the reader may see (``bookings.policies``), all by default."""
     appointments = list(
-        Appointment.objects.filter(client=client)
+        (Appointment.objects.all() if appointments is None else appointments).filter(client=client)
         .select_related("service", "practitioner", "location", "room")
         .order_by("-start", "-pk")
     )

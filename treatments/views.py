@@ -24,7 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from bookings import policies as booking_policies
-from bookings.views.booking import PageForm, choice_or_page, step_context
+from bookings.views.booking import HEALTH_KEY, PageForm, choice_or_page, step_context, visitor_answers, visitor_of
 from bookings.views.replies import open_for_page, problem_page, render_reply, used_since
 from bookings.views.account import client_page
 from clinic.errors import DomainError
@@ -33,7 +33,7 @@ from treatments.errors import RecordError
 from clinic.signin import client_address
 from treatments.models import ConsentMethod
 from treatments.services.check_ins import PAIN_MAX, record_check_in
-from treatments.services.intake import has_intake, record_intake
+from treatments.services.intake import check_answers, has_intake, record_intake
 
 SCALE = [(value, str(value)) for value in range(PAIN_MAX + 1)]
 
@@ -123,29 +123,77 @@ class IntakeForm(PageForm):
 @require_http_methods(["GET", "HEAD", "POST"])
 def booking_intake(request) -> HttpResponse:
     """A step of the booking pages (``bookings.views.booking``), kept here
-    because the booking core never imports the records: the signed-in
-    client's first questionnaire, saved through ``record_intake``; then on
-    to the review, the choice kept in the address."""
+    because the booking core never imports the records: the first-visit
+    questionnaire, then on to the review, the choice kept in the address.
+
+    A signed-in client's answers are saved at once through
+    ``record_intake``. A visitor has no record yet: their answers, checked
+    by the same form, wait in the session until the booking makes the
+    record and saves them on it (``record_visitor_answers``), so a visitor
+    who never books leaves nothing in the records."""
     choice, other = choice_or_page(request)
     if other is not None:
         return other
     client = booking_policies.page_client(request.user)
     review = choice.url("book_review")
-    if client is None or has_intake(client.pk):
+    if client is None:
+        return _visitor_intake(request, choice, review)
+    if has_intake(client.pk):
         return redirect(review)
     form = IntakeForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
-        answers = {name: value for name, value in form.cleaned_data.items() if name != "consent"}
         try:
             record_intake(actor=request.user, client=client, consent_method=ConsentMethod.ONLINE,
-                          consent_text_version=CONSENT_TEXT_VERSION, address=client_address(request), **answers)
+                          consent_text_version=CONSENT_TEXT_VERSION, address=client_address(request),
+                          **_answers(form))
         except RecordError as error:
-            for field, messages in error.field_messages.items():
-                form.add_error(field if field in form.fields else None, messages)
+            _show(error, form)
         else:
             return redirect(review)
+    return _intake_page(request, choice, form)
+
+
+def _answers(form: IntakeForm) -> dict:
+    return {name: value for name, value in form.cleaned_data.items() if name != "consent"}
+
+
+def _visitor_intake(request, choice, review: str) -> HttpResponse:
+    if visitor_of(request) is None:
+        return redirect(choice.url("book_details"))
+    kept = visitor_answers(request)
+    if request.method == "POST":
+        form = IntakeForm(request.POST)
+    else:  # coming back to change them: what they answered, ticked box included
+        form = IntakeForm(initial=_as_typed(kept) if kept else None)
+    if form.is_bound and form.is_valid():
+        try:
+            check_answers(**_answers(form))
+        except RecordError as error:
+            _show(error, form)
+        else:
+            request.session[HEALTH_KEY] = {**_answers(form), "consent_text_version": CONSENT_TEXT_VERSION}
+            return redirect(review)
+    return _intake_page(request, choice, form)
+
+
+def _show(error: RecordError, form: IntakeForm) -> None:
+    """The records' refusal on the questions it names."""
+    for field, messages in error.field_messages.items():
+        form.add_error(field if field in form.fields else None, messages)
+
+
+def _as_typed(answers: dict) -> dict:
+    """Kept answers as the form shows them again."""
+    typed = {name: ("yes" if value else "no") if isinstance(value, bool) else value
+             for name, value in answers.items() if name in IntakeForm.base_fields}
+    return {**typed, "consent": True}
+
+
+def _intake_page(request, choice, form: IntakeForm) -> HttpResponse:
     return render(request, "treatments/book/intake.html", step_context(request, choice, form=form),
                   status=400 if form.is_bound else 200)
+
+
 # -- the client's account: what their records hold for them --------------------------
 
 
@@ -160,6 +208,11 @@ def home_care(request, client) -> HttpResponse:
 
 
 ACCESS_PAGE_SIZE = 50
+# The roles the log records (``policies.role_of``), as the client reads them.
+ROLE_LABELS = {
+    "manager": _("manager"), "receptionist": _("receptionist"), "practitioner": _("practitioner"),
+    "superuser": _("administrator"), "client": _("you"), "user": _("staff login"),
+}
 
 
 @client_page
@@ -170,6 +223,8 @@ def record_access(request, client) -> HttpResponse:
     if not policies.may_read_access_log(request.user, client):
         raise Http404
     entries = Paginator(selectors.client_access_log(client), ACCESS_PAGE_SIZE).get_page(request.GET.get("page"))
+    for entry in entries:
+        entry.role_label = ROLE_LABELS.get(entry.role, entry.role)
     return render(request, "treatments/account/record_access.html", {
         "client": client, "nav": "record_access", "entries": entries, "zone": timezone.get_default_timezone_name(),
     })

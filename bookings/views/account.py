@@ -54,7 +54,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views import i18n
@@ -66,6 +66,7 @@ from bookings import policies, selectors, services
 from bookings.errors import BookingError
 from bookings.models import AppointmentStatus
 from bookings.policies import Act
+from bookings.views.limits import over_limit
 from bookings.views.account_forms import (
     AccountForm,
     CodeForm,
@@ -165,6 +166,8 @@ def sign_up(request) -> HttpResponse:
         return redirect("account")
     form = SignUpForm(request.POST or None, initial={"preferred_language": request.LANGUAGE_CODE})
     if form.is_bound and form.is_valid():
+        if over_limit(request, "sign-up", settings.SIGN_UP_PAGE_RATE):
+            return render(request, "bookings/book/slow_down.html", status=429)
         data = dict(form.cleaned_data)
         data["phone"] = str(data.get("phone") or "")
         try:
@@ -365,7 +368,9 @@ def profile(request, client) -> HttpResponse:
         except ClinicError as error:
             form.show_refusal(error)
         else:
-            messages.success(request, _("Your details are saved."))
+            # In the language just chosen: the next page is drawn in it.
+            with translation.override(client.preferred_language):
+                messages.success(request, _("Your details are saved."))
             response = redirect("account_profile")
             if client.preferred_language in dict(settings.LANGUAGES):
                 response.set_cookie(settings.LANGUAGE_COOKIE_NAME, client.preferred_language,

@@ -8,8 +8,10 @@ a shared link always land on a working page::
     /book/?service=3&practitioner=any       choose a day (14 days ahead) ...
     ...&date=2026-12-08                     ... and a time that day
     /book/details/?service&practitioner&start   name, phone, email (visitors)
-    /book/health/?...                       first visit of a signed-in client:
-                                            the questionnaire (treatments.views)
+    /book/health/?...                       first visit: the health questionnaire
+                                            (treatments.views); a signed-in
+                                            client's is saved at once, a
+                                            visitor's with the booking
     /book/review/?...                       the summary and the confirm button
     POST /book/confirm/                     books, then redirects to the
                                             manage page (/booking/<token>/?new=1)
@@ -17,7 +19,9 @@ a shared link always land on a working page::
                                             fragment for site/book.js
 
 The details form POSTs (CSRF) and keeps what was typed in the session,
-never in the address. A signed-in client skips the details: a time goes
+never in the address; so does a visitor's questionnaire, until the booking
+saves it on the record it makes (``services.book_from_pages``) and the
+session forgets both. A signed-in client skips the details: a time goes
 straight to the review, so "book again" is three screens (day and time,
 review, confirmation). Rules are the services' and the policies'; a page
 only shows what they answer.
@@ -50,6 +54,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -61,6 +66,7 @@ from bookings.views.limits import over_limit
 from clinic.errors import DomainError
 from clinic.inputs import CONTROL_CHARACTER, EARLIEST, LATEST
 from clinic.models import Client, Practitioner
+from clinic.signin import client_address
 from treatments.models.catalogue import Service
 
 DAYS_SHOWN = 14
@@ -68,6 +74,8 @@ MAX_ID = 2**63 - 1
 ANY = "any"
 TAKEN = frozenset({"slot_unavailable", "all_taken", "no_room"})
 VISITOR_KEY = "booking_visitor"
+# A visitor's questionnaire answers (``treatments.views`` writes them).
+HEALTH_KEY = "booking_health"
 
 
 # -- reading the address ----------------------------------------------------------
@@ -226,9 +234,21 @@ def when_context(choice: Choice, *, now: datetime | None = None) -> dict:
     }
 
 
+def steps_of(client: Client | None) -> dict[str, int]:
+    """Which screens this client's flow has, numbered: a visitor types
+    their details; a first visit answers the questionnaire."""
+    asked = screening.asks_visitors() if client is None else screening.needs_intake(client.pk)
+    names = ["service", "practitioner", "when", *(["details"] if client is None else []),
+             *(["health"] if asked else []), "review"]
+    return {**{name: number for number, name in enumerate(names, start=1)}, "total": len(names)}
+
+
 def step_context(request, choice: Choice, **extra) -> dict:
+    client = signed_in_client(request)
     return {"choice": choice, "location": selectors.public_location(), "currency": settings.CLINIC_CURRENCY,
-            "signed_in_client": signed_in_client(request), "zone_name": str(_zone()), **extra}
+            "signed_in_client": client, "zone_name": str(_zone()),
+            # Read only by the pages that number their step.
+            "steps": SimpleLazyObject(lambda: steps_of(client)), **extra}
 
 
 @require_GET
@@ -320,6 +340,8 @@ def details(request) -> HttpResponse:
         request.session[VISITOR_KEY] = {"full_name": form.cleaned_data["full_name"],
                                         "phone": str(form.cleaned_data["phone"]),
                                         "email": form.cleaned_data["email"]}
+        if screening.asks_visitors() and visitor_answers(request) is None:
+            return redirect(choice.url("book_health"))
         return redirect(choice.url("book_review"))
     status = 400 if form.is_bound else 200
     sign_in = "/account/sign-in/?" + urlencode({"next": choice.url("book_review")})
@@ -334,6 +356,19 @@ def visitor_of(request) -> services.Visitor | None:
     language = translation.get_language() if translation.get_language() in Client.Language.values else "en"
     return services.Visitor(full_name=saved.get("full_name", ""), phone=saved.get("phone", ""),
                             email=saved.get("email", ""), preferred_language=language)
+
+
+def visitor_answers(request) -> dict | None:
+    """The questionnaire a visitor answered in this session, if any."""
+    saved = request.session.get(HEALTH_KEY)
+    return saved if isinstance(saved, dict) else None
+
+
+def forget_visitor(request) -> None:
+    """What the session kept of a visitor's booking, once it is made: their
+    details and, above all, their health answers."""
+    request.session.pop(VISITOR_KEY, None)
+    request.session.pop(HEALTH_KEY, None)
 
 
 def taken_page(request, choice: Choice, error: DomainError) -> HttpResponse:
@@ -362,8 +397,11 @@ def review(request) -> HttpResponse:
         visitor = visitor_of(request)
         if visitor is None:
             return redirect(choice.url("book_details"))
+        if screening.asks_visitors() and visitor_answers(request) is None:
+            return redirect(choice.url("book_health"))
     elif screening.needs_intake(client.pk):
         return redirect(choice.url("book_health"))
+    health_answered = visitor is not None and visitor_answers(request) is not None
     try:
         services.check_page_booking(user=request.user, service=choice.service, start=choice.start,
                                     practitioner=choice.practitioner)
@@ -372,9 +410,10 @@ def review(request) -> HttpResponse:
             return taken_page(request, choice, error)
         return render(request, "bookings/book/review.html", step_context(
             request, choice, client=client, visitor=visitor, form=NotesForm(), refusal=error.message,
-            zone_name=str(_zone())), status=409 if error.is_conflict else 400)
+            zone_name=str(_zone()), health_answered=health_answered), status=409 if error.is_conflict else 400)
     return render(request, "bookings/book/review.html", step_context(
-        request, choice, client=client, visitor=visitor, form=NotesForm(), zone_name=str(_zone())))
+        request, choice, client=client, visitor=visitor, form=NotesForm(), zone_name=str(_zone()),
+        health_answered=health_answered))
 
 
 @never_cache
@@ -390,20 +429,29 @@ def confirm(request) -> HttpResponse:
     visitor = None if client else visitor_of(request)
     if client is None and visitor is None:
         return redirect(choice.url("book_details"))
+    answers = visitor_answers(request) if visitor else None
+    if visitor and answers is None and screening.asks_visitors():
+        return redirect(choice.url("book_health"))
     form = NotesForm(request.POST)
     if not form.is_valid():
         return render(request, "bookings/book/review.html", step_context(
-            request, choice, client=client, visitor=visitor, form=form, zone_name=str(_zone())), status=400)
+            request, choice, client=client, visitor=visitor, form=form, zone_name=str(_zone()), health_answered=answers is not None), status=400)
     try:
         appointment = services.book_from_pages(
             user=request.user, visitor=visitor, service=choice.service, start=choice.start,
-            practitioner=choice.practitioner, notes=form.cleaned_data["notes"],
+            practitioner=choice.practitioner, notes=form.cleaned_data["notes"], intake=answers,
+            address=client_address(request),
         )
     except DomainError as error:
         if error.code in TAKEN:
             return taken_page(request, choice, error)
+        if error.code in ("intake_missing", "invalid_intake"):
+            # Answers the records no longer take (kept across a change of the
+            # questionnaire, say): ask them again rather than refuse.
+            request.session.pop(HEALTH_KEY, None)
+            return redirect(choice.url("book_health"))
         return render(request, "bookings/book/review.html", step_context(
             request, choice, client=client, visitor=visitor, form=form, refusal=error.message,
-            zone_name=str(_zone())), status=409 if error.is_conflict else 400)
-    request.session.pop(VISITOR_KEY, None)
+            zone_name=str(_zone()), health_answered=answers is not None), status=409 if error.is_conflict else 400)
+    forget_visitor(request)
     return redirect(links.manage_path(appointment.pk, appointment.client_id) + "?new=1")

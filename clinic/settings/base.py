@@ -89,6 +89,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "bookings.views.site.public_site",
             ],
         },
     },
@@ -360,6 +361,7 @@ REPLY_LINK_DAYS = env.int("REPLY_LINK_DAYS", default=14)
 # changes made through manage links ("count/second|minute|hour|day").
 BOOKING_PAGE_RATE = env.str("BOOKING_PAGE_RATE", default="10/hour")
 MANAGE_PAGE_RATE = env.str("MANAGE_PAGE_RATE", default="20/hour")
+SIGN_UP_PAGE_RATE = env.str("SIGN_UP_PAGE_RATE", default="5/hour")
 # /healthz reports the outbox as not ok (still 200) when a due message has
 # waited longer than this for the dispatcher (which runs every minute).
 OUTBOX_LAG_ALERT_SECONDS = env.int("OUTBOX_LAG_ALERT_SECONDS", default=600)

@@ -80,6 +80,13 @@ def book_from_home(page: Page, step, *, language: str = "en") -> Client:
     for name, value in NEW_CLIENT.items():
         page.get_by_test_id(f"field-{name}").fill(value)
     page.get_by_test_id("details-submit").click()
+    # A first visit: the health questions (nothing to report), and consent.
+    expect(page.get_by_test_id("field-consent")).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", language)
+    step("health questions")
+    page.get_by_test_id("field-conditions").fill("Stiff neck after long hours at a desk")
+    page.get_by_test_id("field-consent").check()
+    page.get_by_test_id("intake-submit").click()
     expect(page.get_by_test_id("confirm-submit")).to_be_visible()
     expect(page.locator("html")).to_have_attribute("lang", language)
     step("review")
@@ -90,6 +97,7 @@ def book_from_home(page: Page, step, *, language: str = "en") -> Client:
     step("confirmation")
     client = Client.objects.get(email=NEW_CLIENT["email"])
     assert client.appointments.get().service == service
+    assert client.intakes.get().conditions == "Stiff neck after long hours at a desk"
     return client
 
 
@@ -155,6 +163,12 @@ def test_the_keyboard_alone_completes_a_booking(page, step, screenshot, demo):
         page.keyboard.type(value)
     screenshot("details typed")
     tab_to(page, "details-submit")
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("field-consent")).to_be_visible()
+    step("health questions")
+    tab_to(page, "field-consent")
+    page.keyboard.press("Space")
+    tab_to(page, "intake-submit")
     page.keyboard.press("Enter")
     expect(page.get_by_test_id("confirm-submit")).to_be_visible()
     step("review")

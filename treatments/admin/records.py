@@ -1,6 +1,13 @@
 """The clinical records in the staff panel: the client's record page (on
-the client's own page, a "Clinical record" button), the data-rights export,
+the client's own page, a "Client record" button), the data-rights export,
 the access log, correction requests, and the outcomes report.
+
+The record page is the one page per client for every member of staff who
+may see the client: contact details and consents, the appointments and the
+messages about them as ``bookings.policies`` lets the viewer see them,
+home care, a quick rebook for those who book, and the clinical content
+(flags, intake, notes, charts) only as ``treatments.policies`` allows: a
+receptionist sees that notes exist, never what they say.
 
 Who sees what is ``treatments.policies`` (clinical content) and
 ``bookings.policies`` (which clients a role reaches at all); reads go
@@ -9,7 +16,6 @@ through ``treatments.selectors``, writes through ``treatments.services``.
 
 from __future__ import annotations
 
-import csv
 import ipaddress
 import json
 from datetime import datetime, time, timedelta
@@ -26,11 +32,15 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from bookings import policies as booking_policies
+from bookings import selectors as booking_selectors
 from bookings.admin.people import ClinicClientAdmin
-from clinic import inputs
+from bookings.admin.reports import LocalDateField, csv_response
+from bookings.models import Appointment, Notification
 from clinic.models import Client
 from clinic.signin import client_address
 from treatments import charts, policies, selectors
@@ -48,10 +58,6 @@ from treatments.services.audit import record_access
 
 RECORD_SUBJECT = "clinical record"
 OUTCOMES_DEFAULT_DAYS = 90
-# Cells a spreadsheet would run as a formula unless told they are text.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
 def _address(request) -> str | None:
     """The caller's address for the log, when it is one."""
     address = client_address(request)
@@ -59,21 +65,6 @@ def _address(request) -> str | None:
         return str(ipaddress.ip_address(address))
     except ValueError:
         return None
-
-
-def _cell(value) -> str:
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
-
-
-def _csv_response(filename: str, header: list[str], rows) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    patch_cache_control(response, private=True, no_store=True)
-    writer = csv.writer(response)
-    writer.writerow(header)
-    writer.writerows([_cell(value) for value in row] for row in rows)
-    return response
 
 
 # -- the client's clinical record -------------------------------------------
@@ -114,16 +105,17 @@ def _pain_points(notes, views) -> list[charts.PainPoint]:
     ]
 
 
-class LocalDateField(forms.DateField):
-    """A date typed into the panel: no control characters, within the
-    bounds every date from outside keeps (``clinic.inputs``)."""
-
-    default_validators = [inputs.within_bounds]
-
-    def to_python(self, value):
-        if isinstance(value, str):
-            inputs.refuse_control_characters(value)
-        return super().to_python(value)
+def _rebook_url(user, client: Client, appointments) -> str | None:
+    """The booking form filled in with the client and, from their latest
+    appointment, its treatment and practitioner; for those who book for
+    clients in the panel (the front desk), nobody else."""
+    if not (booking_policies.may_book(user) and user.has_perm("bookings.add_appointment")):
+        return None
+    query = {"client": client.pk}
+    if appointments:
+        latest = appointments[0]  # newest first
+        query.update(service=latest.service_id, practitioner=latest.practitioner_id)
+    return f"{reverse('admin:bookings_appointment_add')}?{urlencode(query)}"
 
 
 class OutcomesForm(forms.Form):
@@ -180,7 +172,10 @@ class ClinicalClientAdmin(ClinicClientAdmin):
         user = request.user
         with transaction.atomic():
             clinical = policies.may_read_clinical(user, client)
-            record = selectors.client_record(client, with_content=clinical)
+            appointments = booking_policies.visible_appointments(user, Appointment.objects.filter(client=client))
+            record = selectors.client_record(client, with_content=clinical, appointments=appointments)
+            sent = booking_policies.visible_notifications(user, Notification.objects.filter(appointment__client=client))
+            client_messages = list(booking_selectors.notifications(sent).order_by("-due_at", "-pk"))
             views = policies.note_views(user, record.notes)
             full = {pk for pk, view in views.items() if view == policies.NoteView.FULL}
             if not clinical:
@@ -193,9 +188,11 @@ class ClinicalClientAdmin(ClinicClientAdmin):
             context = {
                 **self.admin_site.each_context(request),
                 "opts": self.opts,
-                "title": _("Clinical record: %(client)s") % {"client": client},
+                "title": _("Client record: %(client)s") % {"client": client},
                 "client": client,
                 "record": record,
+                "client_messages": client_messages,
+                "rebook_url": _rebook_url(user, client, record.appointments),
                 "clinical": clinical,
                 "flags": selectors.flags_for(client) if clinical else [],
                 # Newest first; the timeline and the chart run oldest first.
@@ -267,7 +264,7 @@ class ClinicalClientAdmin(ClinicClientAdmin):
             if request.GET.get("format") == "csv":
                 rows = [("technique", row.name, row.sessions, f"{row.average_reduction:.2f}") for row in techniques]
                 rows += [("point", row.name, row.sessions, f"{row.average_reduction:.2f}") for row in points]
-                return _csv_response(
+                return csv_response(
                     f"outcomes-{period['start'].isoformat()}-{period['end'].isoformat()}.csv",
                     ["kind", "name", "sessions", "average_pain_reduction"], rows)
         context = {
@@ -361,7 +358,7 @@ class RecordAccessAdmin(admin.ModelAdmin):
         rows = [(timezone.localtime(entry.at, zone).isoformat(), entry.client_id, entry.client.full_name,
                  entry.actor_name, entry.role, entry.action, entry.subject, entry.address)
                 for entry in entries]
-        return _csv_response(f"record-access-{timezone.localdate().isoformat()}.csv",
+        return csv_response(f"record-access-{timezone.localdate().isoformat()}.csv",
                              ["at", "client_id", "client", "staff_member", "role", "action", "what", "address"],
                              rows)
 

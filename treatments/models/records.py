@@ -370,10 +370,17 @@ class AccessAction(models.TextChoices):
 class RecordAccess(models.Model):
     """Who read or wrote a client's clinical record, written in the same
     transaction as the read or write. Never changed or removed (on
-    PostgreSQL a trigger refuses it)."""
+    PostgreSQL a trigger refuses it).
+
+    ``actor`` is empty only for the client's own answers given on the
+    booking pages before they had a login: the first questionnaire a
+    visitor fills in with their first booking. The row then names the
+    client, in the role ``client``; a constraint allows no other
+    author-less row."""
 
     client = models.ForeignKey("clinic.Client", on_delete=models.PROTECT, related_name="record_accesses")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="+")
     actor_name = models.CharField(max_length=150)
     role = models.CharField(max_length=20)
     action = models.CharField(max_length=8, choices=AccessAction.choices)
@@ -385,7 +392,11 @@ class RecordAccess(models.Model):
         ordering = ["-at", "-pk"]
         verbose_name = _("record access")
         verbose_name_plural = _("record accesses")
-        constraints = [models.CheckConstraint(condition=Q(action__in=AccessAction.values), name="access_action_valid")]
+        constraints = [
+            models.CheckConstraint(condition=Q(action__in=AccessAction.values), name="access_action_valid"),
+            models.CheckConstraint(condition=Q(actor__isnull=False) | Q(role="client"),
+                                   name="access_author_less_only_the_client"),
+        ]
         indexes = [models.Index(fields=["client", "at"], name="access_client_idx")]
 
     def __str__(self) -> str:

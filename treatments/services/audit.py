@@ -13,6 +13,10 @@ from clinic.models import Client
 from treatments import policies
 from treatments.models import AccessAction, RecordAccess
 
+# The role ``policies.role_of`` gives a client's own login, and the log's
+# only role for a row without a login behind it.
+CLIENT_ROLE = "client"
+
 
 def record_access(
     *,
@@ -25,14 +29,24 @@ def record_access(
 ) -> RecordAccess:
     """Log that ``actor`` did ``action`` to ``subject`` of ``client``'s
     record. Called inside the transaction of the read or write it logs, so
-    one never stands without the other."""
+    one never stands without the other.
+
+    ``actor`` is ``None`` only for what the client gave on the booking
+    pages before having a login (``intake.record_first_intake_from_pages``):
+    the row then names the client themselves."""
     client_id = client if isinstance(client, int) else client.pk
+    if actor is None:
+        if not isinstance(client, Client):
+            raise TypeError("an access by the client themselves names the client record")
+        name, role = client.full_name, CLIENT_ROLE
+    else:
+        name, role = actor.get_full_name() or actor.email or actor.get_username(), policies.role_of(actor)
     with transaction.atomic():
         return RecordAccess.objects.create(
             client_id=client_id,
             actor=actor,
-            actor_name=(actor.get_full_name() or actor.email or actor.get_username())[:150],
-            role=policies.role_of(actor),
+            actor_name=name[:150],
+            role=role,
             action=action,
             subject=subject[:120],
             address=address,

@@ -232,6 +232,66 @@ def record_intake(
                              consent=consent, address=address, now=now)
 
 
+def record_first_intake_from_pages(
+    *,
+    client: Client,
+    consent_text_version: str,
+    address: str | None = None,
+    now: datetime | None = None,
+    **answers,
+) -> Intake:
+    """Save the questionnaire a visitor answered on the booking pages as
+    the first version of the record their booking made, in the booking's
+    transaction (``bookings.screening.record_visitor_intake``), so the
+    booking's screening reads it and a refused booking keeps neither.
+
+    There is no login behind it: the consent is the visitor's, given
+    online, and the access log names the client themselves."""
+    unknown = set(answers) - set(ANSWER_DEFAULTS)
+    if unknown:
+        raise TypeError(f"unknown intake answers: {sorted(unknown)}")
+    now = now or timezone.now()
+    cleaned = clean_answers({**ANSWER_DEFAULTS, **answers}, today=timezone.localdate(now))
+    if not consent_text_version:
+        problems = _Problems()
+        problems.add("consent_text_version", "required")
+        problems.raise_any()
+    consent = {"consent_given_at": now, "consent_method": ConsentMethod.ONLINE,
+               "consent_text_version": consent_text_version}
+    with transaction.atomic():
+        lock_ids(Client, [client.pk])
+        if not policies.may_record_first_intake_from_pages(client, intake_on_file=has_intake(client.pk)):
+            raise RecordError("not_found")
+        return _save_version(actor=None, client=client, answers=cleaned, source=Intake.Source.QUESTIONNAIRE,
+                             consent=consent, address=address, now=now)
+
+
+def check_answers(*, now: datetime | None = None, **answers) -> None:
+    """Raise what saving ``answers`` would refuse (``invalid_intake`` with
+    a message per answer), writing nothing: the booking pages check a
+    visitor's answers when given, though they are saved only with the
+    booking."""
+    unknown = set(answers) - set(ANSWER_DEFAULTS)
+    if unknown:
+        raise TypeError(f"unknown intake answers: {sorted(unknown)}")
+    clean_answers({**ANSWER_DEFAULTS, **answers}, today=timezone.localdate(now or timezone.now()))
+
+
+def record_visitor_answers(*, client: Client, answers: dict, address: str | None, now: datetime) -> Intake:
+    """``record_first_intake_from_pages`` as the booking core calls it
+    (``bookings.screening``): the answers as the pages kept them, the
+    consent's text version among them. An answer the questionnaire does
+    not have is refused like a wrong one, never taken as a program fault:
+    the answers were kept between two requests."""
+    answers = dict(answers)
+    version = answers.pop("consent_text_version", "")
+    unknown = sorted(set(answers) - set(ANSWER_DEFAULTS))
+    if unknown:
+        raise RecordError("invalid_intake")
+    return record_first_intake_from_pages(client=client, consent_text_version=version, address=address, now=now,
+                                          **answers)
+
+
 def has_intake(client_id: int) -> bool:
     """Whether any questionnaire is on file for the client (the booking
     pages ask for one before a first visit). Says nothing of the answers,

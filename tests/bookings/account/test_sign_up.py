@@ -77,3 +77,19 @@ def test_csrf_is_enforced(member):
 
     assert WebClient(enforce_csrf_checks=True).post(URL, GOOD).status_code == 403
     assert not User.objects.filter(email="meena@example.test").exists()
+
+
+def test_one_address_opens_only_so_many_accounts_an_hour(settings):
+    """Past ``SIGN_UP_PAGE_RATE`` the page asks to wait and opens nothing,
+    so nobody fills the client list (and the messages) from one place."""
+    from django.test import Client as Browser
+
+    settings.SIGN_UP_PAGE_RATE = "2/hour"
+    for number in range(2):
+        browser = Browser()
+        done = browser.post(URL, {**GOOD, "email": f"person{number}@example.test", "phone": f"9840022{number:03d}"})
+        assert done.status_code == 302
+    refused = Browser().post(URL, {**GOOD, "email": "person9@example.test", "phone": "9840022999"})
+    assert refused.status_code == 429 and "Please wait a little" in refused.content.decode()
+    assert not User.objects.filter(email="person9@example.test").exists()
+    assert Client.objects.filter(email__startswith="person").count() == 2

@@ -68,3 +68,16 @@ def test_the_tamil_sign_in_code_sms_fits_one_ucs2_part(settings):
         text = translation.gettext(msgid) % {"code": "123456", "minutes": settings.SIGN_IN_CODE_MINUTES}
     assert TAMIL.search(text) and "123456" in text
     assert len(text.encode("utf-16-le")) // 2 <= 70, len(text)
+
+
+def test_the_password_rules_and_refusals_in_tamil(client):
+    """Django's own Tamil has none of these; the project's catalogue does
+    (``clinic/framework_texts.py``)."""
+    page = main_of(client.get("/account/sign-up/", HTTP_ACCEPT_LANGUAGE="ta").content.decode())
+    assert "குறைந்தது 8 எழுத்துகள்" in page
+    assert "Your password" not in page
+    refused = main_of(client.post("/account/sign-up/", {
+        "full_name": "மீனா", "email": "meena@example.test", "phone": "98400 22222", "password": "12345678",
+        "preferred_language": "ta"}, HTTP_ACCEPT_LANGUAGE="ta").content.decode())
+    assert "இந்தக் கடவுச்சொல்லில் எண்கள் மட்டுமே உள்ளன." in refused
+    assert "This password" not in refused

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from bookings.models import Appointment, AppointmentStatus, Source
 from clinic.models import Client as ClientRecord
-from tests.bookings.pages.conftest import details, ids_of, params
+from tests.bookings.pages.conftest import answer_health, details, ids_of, params
 from tests.scenario import local, next_tuesday
 
 pytestmark = pytest.mark.django_db
@@ -132,6 +132,7 @@ def test_visitor_with_someones_phone_and_email_gets_a_new_record(browser, studio
     known = studio.client
     browser.post("/book/details/", {**params(studio), "full_name": "Someone", "phone": str(known.phone or "9876543210"),
                                     "email": known.email})
+    answer_health(browser, studio)
     browser.post("/book/confirm/", params(studio))
     appointment = Appointment.objects.get(source=Source.WEB)
     assert appointment.client_id != known.pk
@@ -153,6 +154,7 @@ def test_too_soon_is_refused_on_the_review_page(browser, studio):
     soon = soon.replace(second=0, microsecond=0, minute=soon.minute - soon.minute % 15)
     browser.post("/book/details/", {**params(studio), "start": soon.isoformat(), "full_name": "A",
                                     "phone": "9876543210", "email": ""})
+    answer_health(browser, studio, start=soon.isoformat())
     response = browser.post("/book/confirm/", {**params(studio), "start": soon.isoformat()})
     assert response.status_code in (400, 409)
     assert 'data-testid="refusal"' in response.content.decode() or 'id="taken"' in response.content.decode()
@@ -186,11 +188,10 @@ def test_signed_in_client_rebooks_in_three_screens(studio, people):
     when = browser.get("/book/", {"service": studio.service.pk, "practitioner": studio.practitioner.pk,
                                   "date": next_tuesday().isoformat()})
     assert 'action="/book/review/"' in when.content.decode()
-    # 2: review (the intake hook is the records'; none registered as missing here)
-    from bookings import screening
-    from unittest import mock
-    with mock.patch.object(screening, "needs_intake", return_value=False):
-        review = browser.get("/book/review/", params(studio, practitioner=str(studio.practitioner.pk)))
+    # 2: review (a returning client's questionnaire is on file)
+    from tests.treatments.intake.factories import IntakeFactory
+    IntakeFactory(client=studio.client)
+    review = browser.get("/book/review/", params(studio, practitioner=str(studio.practitioner.pk)))
     assert review.status_code == 200 and studio.client.full_name in review.content.decode()
     # 3: confirmation
     done = browser.post("/book/confirm/", params(studio, practitioner=str(studio.practitioner.pk)))

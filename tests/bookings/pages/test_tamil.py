@@ -61,25 +61,25 @@ def test_home_page_in_tamil(tamil, studio):
 
 
 def test_treatment_and_practitioner_steps_in_tamil(tamil, studio):
-    check(tamil.get("/book/"), tamil=["படி 1 / 5", "சிகிச்சையைத் தேர்ந்தெடுக்கவும்"],
-          english=["Step 1 of 5", "Choose a treatment"])
+    check(tamil.get("/book/"), tamil=["படி 1 / 6", "சிகிச்சையைத் தேர்ந்தெடுக்கவும்"],
+          english=["Step 1 of 6", "Choose a treatment"])
     check(tamil.get("/book/", {"service": studio.service.pk}),
-          tamil=["படி 2 / 5", "சிகிச்சையை மாற்றவும்", "கிடைக்கும் எந்தச் சிகிச்சையாளரும்",
+          tamil=["படி 2 / 6", "சிகிச்சையை மாற்றவும்", "கிடைக்கும் எந்தச் சிகிச்சையாளரும்",
                  f"{studio.service.name} சிகிச்சைக்கு எந்தச் சிகிச்சையாளர் வேண்டும்?"],
-          english=["Step 2 of 5", "Change treatment", "Anyone available", "Who would you like"])
+          english=["Step 2 of 6", "Change treatment", "Anyone available", "Who would you like"])
 
 
 def test_day_and_time_step_in_tamil(tamil, studio):
     response = tamil.get("/book/", when_step(studio))
     check(response, tamil=[
-        "படி 3 / 5", "நாளையும் நேரத்தையும் தேர்ந்தெடுக்கவும்", "ஒரு நாளைத் தேர்ந்தெடுக்கவும்",
+        "படி 3 / 6", "நாளையும் நேரத்தையும் தேர்ந்தெடுக்கவும்", "ஒரு நாளைத் தேர்ந்தெடுக்கவும்",
         "செவ்.",  # the day buttons' short names (Django's Tamil has none: ours)
         "ஞாயி. ",
         "நிரம்பியது",  # Sunday: nobody works
         "செவ்வாய்",  # the chosen day, written out by Django's Tamil locale ...
         "அன்றைய நேரங்கள்",
         "(Asia/Kolkata நேரம்)",  # ... and the zone sentence
-    ], english=["Step 3 of 5", "Choose a day", "Full", "Times on", "Tue", "Sun ", "Tuesday", "Kolkata time",
+    ], english=["Step 3 of 6", "Choose a day", "Full", "Times on", "Tue", "Sun ", "Tuesday", "Kolkata time",
                 "December", "January", "November"])
     text = visible(response)
     assert re.search(r"(ஜன|பிப்|மார்|ஏப்|மே|ஜூன்|ஜூலை|ஆக|செப்|அக்|நவ|டிச)", text)  # the months, in Tamil
@@ -100,9 +100,9 @@ def test_the_slots_fragment_in_tamil(tamil, studio):
 def test_details_errors_in_tamil(tamil, studio, field, value, tamil_error, english_error):
     data = {**params(studio), "full_name": "Meena", "phone": "9876543210", "email": "", field: value}
     check(tamil.post("/book/details/", data), status=400, tamil=[
-        "படி 4 / 5", "உங்கள் விவரங்கள்", "கீழே குறிக்கப்பட்ட புலங்களைத் திருத்தவும்.", "உங்கள் பெயர்",
+        "படி 4 / 6", "உங்கள் விவரங்கள்", "கீழே குறிக்கப்பட்ட புலங்களைத் திருத்தவும்.", "உங்கள் பெயர்",
         "மொபைல் எண்", "தொடரவும்", "(Asia/Kolkata நேரம்)", tamil_error,
-    ], english=["Step 4 of 5", "Your details", "Please correct", "Your name", "Mobile number", "Continue",
+    ], english=["Step 4 of 6", "Your details", "Please correct", "Your name", "Mobile number", "Continue",
                 english_error])
 
 
@@ -145,7 +145,7 @@ def test_the_pages_stay_english_for_english(english, studio, booked):
     assert not TAMIL_SCRIPT.search(home.replace("தமிழ்", ""))  # the language menu names Tamil in Tamil
     assert "Book an appointment" in home and "Opening hours" in home and "Monday" in home
     when = visible(english.get("/book/", when_step(studio)))
-    assert "Step 3 of 5" in when and "Full" in when and "Tue" in when and "(Asia/Kolkata time)" in when
+    assert "Step 3 of 6" in when and "Full" in when and "Tue" in when and "(Asia/Kolkata time)" in when
     assert not TAMIL_SCRIPT.search(when.replace("தமிழ்", ""))
     details = visible(english.post("/book/details/", {**params(studio), "full_name": "", "phone": "12"}))
     assert "This field is required." in details and "Enter a valid phone number" in details

@@ -44,3 +44,15 @@ def test_a_long_log_is_paged(people, studio):
     second = web.get(URL, {"page": 2}).content.decode()
     assert len(re.findall(r'data-testid="access-\d', second)) == 5
     assert web.get(URL, {"page": "nonsense"}).status_code == 200
+
+
+def test_roles_are_named_in_the_clients_language_and_their_own_answers_as_theirs(people, studio):
+    record_access(actor=people["assigned_practitioner"], client=studio.client, action=AccessAction.READ,
+                  subject="session note 12")
+    record_access(actor=None, client=studio.client, action=AccessAction.CREATE, subject="intake v1")
+    english = web_as(people["client_a"]).get(URL).content.decode()
+    assert "(practitioner)" in english and "(you)" in english
+    studio.client.preferred_language = "ta"
+    studio.client.save(update_fields=["preferred_language"])
+    tamil = web_as(people["client_a"]).get(URL).content.decode()
+    assert "(practitioner)" not in tamil and "(you)" not in tamil
