@@ -232,9 +232,8 @@ def _page(request, view: str):
                    "today_url": reverse(VIEWS[view])}
         return render(request, TEMPLATE, context, status=400)
     now = timezone.now()
-    visible = policies.visible_schedules(request.user, Practitioner.objects.all())
-    if chosen:
-        visible = visible.filter(pk__in=chosen)
+    everyone = policies.visible_schedules(request.user, Practitioner.objects.all())
+    visible = everyone.filter(pk__in=chosen) if chosen else everyone
     appointments = policies.visible_appointments(request.user, calendar.appointments_for_grid())
     if view == "rooms":
         grid = calendar.room_grid(location=location, day=day, appointments=appointments, now=now)
@@ -246,6 +245,15 @@ def _page(request, view: str):
         _flags(request, grid)
     _decorate(request, grid)
     extra = {"practitioner": chosen} if chosen else {}
+    # One person's week (or day) at a time, for those who see several.
+    team = [] if view == "rooms" else list(
+        everyone.filter(active=True, working_hours__location=location).distinct().order_by("display_name", "pk"))
+    base = reverse(VIEWS[view])
+    only = [{"name": _("Everyone"), "url": f"{base}?{urlencode({'location': location.pk, 'date': day.isoformat()})}",
+             "current": not chosen}] if len(team) > 1 else []
+    only += [{"name": person.display_name, "current": chosen == [person.pk],
+              "url": f"{base}?{urlencode({'location': location.pk, 'date': day.isoformat(), 'practitioner': person.pk})}"}
+             for person in team] if len(team) > 1 else []
     step = timedelta(days=7 if view == "week" else 1)
     title = {
         "day": _("Calendar: %(day)s") % {"day": f"{day:%a %d %b %Y}"},
@@ -264,6 +272,7 @@ def _page(request, view: str):
         "views": {name: f"{reverse(url)}?{urlencode({'location': location.pk, 'date': day.isoformat()})}"
                   for name, url in VIEWS.items()},
         "practitioner_filter": chosen,
+        "only": only,
         "grid_minutes": settings.BOOKING_GRID_MINUTES,
         "move_url": reverse("admin:bookings_calendar_move"),
         "may_move_any": policies.may_ever(request.user, Act.RESCHEDULE),

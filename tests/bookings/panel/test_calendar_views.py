@@ -229,3 +229,14 @@ def test_a_start_the_form_cannot_read_is_left_blank(client, staff, start):
                                                           {"start": start})
     assert response.status_code == 200
     assert "start" not in response.context["adminform"].form.initial
+
+
+def test_one_person_s_week_and_no_one_else_s_by_asking(client, staff, studio, booked):
+    desk = as_role(client, staff, "receptionist").get(
+        WEEK, {"date": next_tuesday().isoformat(), "practitioner": studio.practitioner.pk})
+    assert {column.practitioner for column in desk.context["grid"].columns} == {studio.practitioner}
+    assert [choice["name"] for choice in desk.context["only"]][0] == "Everyone"
+    other = as_role(BrowserClient(), staff, "other_practitioner").get(
+        WEEK, {"date": next_tuesday().isoformat(), "practitioner": studio.practitioner.pk})
+    assert other.status_code == 200
+    assert other.context["grid"].columns == [] and booked not in blocks(other)
