@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q, QuerySet
@@ -54,7 +54,12 @@ class Block:
     ends: str
     lane: int = 0
     lanes: int = 1
-    flags: list = field(default_factory=list)  # filled by the caller that may read them
+    # What the caller adds for the user: the client's health flags (for
+    # those who may read them), the links, whether it may be dragged.
+    flags: list = field(default_factory=list)
+    url: str = ""
+    move_url: str = ""
+    movable: bool = False
 
 
 @dataclass
@@ -67,6 +72,12 @@ class Column:
     blocks: list[Block] = field(default_factory=list)
     shades: list[Shade] = field(default_factory=list)
     now: int | None = None  # minutes from the top where "now" is, when it is in the column
+    # What the caller adds for the user: links from empty hours, the hours
+    # as "minutes=local time" for the script, a label, the markup inside.
+    slots: list[dict] = field(default_factory=list)
+    marks: str = ""
+    label: str = ""
+    html: str = ""
 
     def works_during(self, top: int, height: int) -> bool:
         """Whether any of ``top``..``top + height`` is working time (weekly or dated hours)."""
@@ -295,7 +306,7 @@ def practitioner_grid(
     """The day (or the Monday-to-Sunday week holding ``day``) at
     ``location``, a column per practitioner (per day and practitioner for
     a week). ``practitioners``, ``appointments`` and ``time_off`` are what
-    the caller may see; cancelled appointments are left out. Seven queries."""
+    the caller may see; cancelled appointments are left out. Six queries."""
     zone = location.time_zone
     days = _week_of(day) if week else [day]
     since, until = _range(days, zone)
@@ -365,7 +376,7 @@ def room_grid(
     now: datetime,
 ) -> Grid:
     """The day at ``location`` with a column per room (and one for
-    appointments without a room, when there are any): four queries."""
+    appointments without a room, when there are any): three queries."""
     zone = location.time_zone
     days = [day]
     since, until = _range(days, zone)
@@ -411,7 +422,3 @@ def appointments_for_grid() -> QuerySet[Appointment]:
 def today_at(location: Location, now: datetime) -> date:
     return now.astimezone(location.time_zone).date()
 
-
-def step_instant(origin: datetime, minutes: int) -> datetime:
-    """The instant ``minutes`` of real time below a column's top."""
-    return (origin + timedelta(minutes=minutes)).astimezone(UTC)

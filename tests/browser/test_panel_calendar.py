@@ -10,6 +10,7 @@ import re
 import shutil
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -20,7 +21,7 @@ from bookings.errors import BookingError
 from bookings.models import Appointment, AppointmentStatus
 from clinic.demo import load_demo
 from clinic.models import User
-from tests.browser.conftest import CHROMIUM_ARGS, LIVE, PHONE, ROOT, Problems, slug  # noqa: F401
+from tests.browser.conftest import BLOCKING_IMPACTS, LIVE, PHONE, ROOT, Problems, describe, slug
 
 pytestmark = LIVE
 
@@ -81,8 +82,6 @@ def sign_in(tab, email: str) -> None:
 
 def check(tab, axe_source: str, where: str) -> None:
     """axe-core on the page as it is now: no serious or critical violation."""
-    from tests.browser.conftest import BLOCKING_IMPACTS, describe
-
     if not tab.evaluate("() => typeof window.axe === 'object'"):
         tab.add_script_tag(content=axe_source)
     violations = tab.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
@@ -127,16 +126,10 @@ def test_the_day_view_shows_the_demo_studio(desk, axe_source, busy_day, request)
 def test_today_marks_now(desk, demo):
     sign_in(desk, "reception@demo.clinic")
     desk.goto("/admin/calendar/")
-    now = timezone.localtime(timezone.now(), timezone=desk_zone()).time()
+    now = timezone.localtime(timezone.now(), timezone=ZoneInfo("Asia/Kolkata")).time()
     if 8 <= now.hour < 20:  # inside the usual hours, the line is there
         expect(desk.get_by_test_id("now").first).to_be_attached()
     expect(desk.get_by_test_id("calendar-zone")).to_contain_text("Now:")
-
-
-def desk_zone():
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo("Asia/Kolkata")
 
 
 def test_a_booking_starts_from_an_empty_time(desk, axe_source, busy_day, request):

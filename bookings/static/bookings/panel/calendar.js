@@ -112,7 +112,7 @@
       block.style.transform = "";
       var top = event.clientY - current.grabY - column.getBoundingClientRect().top;
       var start = localAt(column, snap(top / scale(grid), step));
-      if (!start) { say(grid.dataset.outside || "That is outside the calendar.", false); return; }
+      if (!start) { say(grid.dataset.outside, false); return; }
       move(block, column, start);
     }
     grid.addEventListener("pointerup", drop);
@@ -150,7 +150,7 @@
         })
         .catch(function () {
           block.classList.remove("dragging");
-          say("The move could not be sent; nothing was changed.", false);
+          say(grid.dataset.unsent, false);
         });
     }
   }
