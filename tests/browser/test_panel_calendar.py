@@ -1,13 +1,14 @@
 """The staff calendar in a real browser on the demo studio: the day view
 at the front desk's 1280 px, a booking started from an empty time, a block
 dragged to another time (and one dragged where the rules say no), the
-week and the rooms, and the day on a phone. The screenshots of the three
-views are kept in ``docs/screenshots/``."""
+week and the rooms, and the day on a phone. ``docs/screenshots/panel-calendar-
+{day,week,rooms}.png`` are copies of the screenshots named so here (under
+``var/screenshots/browser/test_panel_calendar/``); a run never writes to
+``docs/``."""
 
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -26,7 +27,7 @@ from tests.browser.conftest import BLOCKING_IMPACTS, LIVE, PHONE, ROOT, Problems
 pytestmark = LIVE
 
 DESK = {"width": 1280, "height": 900}
-KEPT = ROOT / "docs" / "screenshots"
+SCREENSHOTS = ROOT / "var" / "screenshots" / "browser" / "test_panel_calendar"
 PASSWORD = "demo-clinic-2026"
 
 
@@ -90,13 +91,13 @@ def check(tab, axe_source: str, where: str) -> None:
 
 
 def shoot(tab, request, step: str, keep: str | None = None) -> None:
-    folder = ROOT / "var" / "screenshots" / "browser" / "test_panel_calendar" / slug(request.node.name)
+    """A screenshot of the page under the test's folder; ``keep`` also
+    saves it as that name in the module's folder, to copy into ``docs/``."""
+    folder = SCREENSHOTS / slug(request.node.name)
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{slug(step)}.png"
-    tab.screenshot(path=str(path), full_page=True)
+    tab.screenshot(path=str(folder / f"{slug(step)}.png"), full_page=True)
     if keep:
-        KEPT.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, KEPT / keep)
+        tab.screenshot(path=str(SCREENSHOTS / keep), full_page=True)
 
 
 def test_the_day_view_shows_the_demo_studio(desk, axe_source, busy_day, request):
