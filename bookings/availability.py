@@ -232,6 +232,24 @@ def _dated_hours(plan: WorkPlan, weekly: tuple[Hours, ...]) -> dict[date, Hours]
     return hours
 
 
+def working_time(plan: WorkPlan, first_day: date, last_day: date) -> list[Interval]:
+    """The plan's working time that begins on the local dates from
+    ``first_day`` to ``last_day``, in UTC, with the engine's own reading of
+    the hours (dated hours added or replacing, a span past midnight kept
+    with the day it starts on, touching spans joined): what the staff
+    calendar shades as working."""
+    weekly = _weekly_hours(plan)
+    dated = _dated_hours(plan, weekly)
+    tz = plan.time_zone
+    intervals = []
+    day = first_day
+    while day <= last_day:
+        intervals += [Interval(_wall_instant(day, low, tz), _wall_instant(day, high, tz))
+                      for low, high in dated.get(day, weekly[day.weekday()])]
+        day += timedelta(days=1)
+    return intervals
+
+
 def _lead(wall: time, grid: timedelta) -> timedelta:
     step = int(grid.total_seconds())
     remainder = _seconds(wall) % step

@@ -233,6 +233,20 @@ def visible_time_off(user, queryset: QuerySet[TimeOff] | None = None) -> QuerySe
     return queryset.filter(practitioner=practitioner) if practitioner else queryset.none()
 
 
+def visible_schedules(user, queryset: QuerySet[Practitioner] | None = None) -> QuerySet[Practitioner]:
+    """Whose day ``user`` may see laid out in the staff calendar (hours,
+    time off, bookings): the front desk everyone's, a practitioner their
+    own. No rule shows a practitioner their colleagues' busy time, even
+    without names, so they see their own column only."""
+    queryset = Practitioner.objects.all() if queryset is None else queryset
+    if not getattr(user, "is_authenticated", False):
+        return queryset.none()
+    if is_front_desk(user):
+        return queryset
+    practitioner = practitioner_of(user)
+    return queryset.filter(pk=practitioner.pk) if practitioner else queryset.none()
+
+
 def time_off_practitioners(user) -> QuerySet[Practitioner]:
     """Whose time off ``user`` may enter."""
     if is_front_desk(user):

@@ -55,6 +55,16 @@ def list_queries(model_admin) -> list[dict]:
     return queries
 
 
+# The calendar's pages (``admin.site.add_page``), and what their query
+# strings may hold.
+PAGES = ["admin:bookings_calendar", "admin:bookings_calendar_week", "admin:bookings_calendar_rooms",
+         "admin:bookings_calendar_move"]
+PAGE_QUERIES = [{"date": value} for value in [*HOSTILE_VALUES, "9999-12-31", "1900-01-01", "2026-02-30", ""]]
+PAGE_QUERIES += [{"location": value} for value in [*HOSTILE_VALUES, "0"]]
+PAGE_QUERIES += [{"practitioner": value} for value in [*HOSTILE_VALUES, "0"]]
+PAGE_QUERIES += [{"practitioner": ["1", "x"]}, {"date": "2200-12-31"}]
+
+
 @pytest.fixture
 def demo_and_staff(staff):
     load_demo()
@@ -73,6 +83,9 @@ def crawl(client, user) -> list[str]:
             failures.append(f"{response.status_code} {path} {query!r}")
 
     visit(reverse("admin:index"))
+    for page in PAGES:
+        for query in [{}, *PAGE_QUERIES]:
+            visit(reverse(page), query)
     for path in (reverse("admin:reports"), reverse("admin:reports_csv", args=["utilisation"]),
                  reverse("admin:reports_csv", args=["no-such-report"])):
         visit(path)

@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 from django.contrib import admin
 from django.db import transaction
 from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -46,12 +46,6 @@ def _trimmed(text: str) -> str:
     return text if len(text) <= SUMMARY_LENGTH else text[: SUMMARY_LENGTH - 1].rstrip() + "…"
 
 
-def calendar_url() -> str | None:
-    """The calendar page, once it is part of the panel."""
-    try:
-        return reverse("admin:calendar")
-    except NoReverseMatch:
-        return None
 
 
 @dataclass
@@ -167,7 +161,8 @@ def home_view(request):
         "today": today,
         "zone": zone.key,
         "now_shown": wall_clock(now, zone),
-        "calendar_url": calendar_url(),
+        "calendar_url": reverse("admin:bookings_calendar"),
+        "reports_url": reverse("admin:reports") if policies.may_see_reports(request.user) else None,
         "appointments_url": reverse("admin:bookings_appointment_changelist"),
     }
     if role in ("reception", "manager"):

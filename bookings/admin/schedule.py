@@ -442,6 +442,22 @@ class AppointmentAdmin(AppointmentFlags, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [self._shown(name) for name in self._read_only(request, obj)]
 
+    def get_changeform_initial_data(self, request):
+        """The add form opened from an empty time of the calendar:
+        ``?practitioner=<id>&start=YYYY-MM-DDTHH:MM``, the start a reading
+        of the practitioner's location's clocks, as the form reads what is
+        typed (the booking service chooses the room). What cannot be read
+        is left blank."""
+        initial = super().get_changeform_initial_data(request)
+        initial.pop("start", None)
+        try:
+            reading = datetime.fromisoformat(request.GET.get("start", ""))
+        except ValueError:
+            return initial
+        if reading.tzinfo is None and inputs.EARLIEST <= reading.date() <= inputs.LATEST:
+            initial["start"] = reading
+        return initial
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
 

@@ -42,7 +42,7 @@ from treatments.models import (
     Pressure,
 )
 from treatments.selectors import Flag
-from treatments.services.audit import record_access
+from treatments.services.audit import record_access, record_reads
 
 HOLDING_TIERS = frozenset({FlagTier.DO_NOT_TREAT, FlagTier.NEEDS_CLEARANCE})
 TEXT_LIMIT = 2000
@@ -382,8 +382,7 @@ def read_flags_of_clients(*, actor, client_ids, address: str | None = None) -> d
         return {}
     with transaction.atomic():
         flags = selectors.flags_for_clients(readable)
-        for client_id in readable:
-            record_access(actor=actor, client=client_id, action=AccessAction.READ, subject="flags", address=address)
+        record_reads(actor=actor, client_ids=readable, subject="flags", address=address)
     return flags
 
 

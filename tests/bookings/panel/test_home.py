@@ -157,8 +157,9 @@ def test_the_home_page_costs_the_same_queries_for_a_busier_day(client, staff, da
         client.get(HOME)
 
 
-def test_the_calendar_is_linked_once_it_exists(client, staff, day):  # noqa: F811
-    from bookings.admin.home import calendar_url
-
-    client.force_login(staff["receptionist"])
-    assert client.get(HOME).context["calendar_url"] == calendar_url()
+@pytest.mark.parametrize("role,reports", [("receptionist", False), ("manager", True)])
+def test_the_home_links_the_calendar_and_for_managers_the_reports(client, staff, day, role, reports):  # noqa: F811
+    client.force_login(staff[role])
+    page = client.get(HOME).content.decode()
+    assert f'href="{reverse("admin:bookings_calendar")}" data-testid="calendar-link"' in page
+    assert ('data-testid="reports-link"' in page) is reports

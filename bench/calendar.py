@@ -1,0 +1,168 @@
+"""The staff calendar against the bare queries that fetch its rows.
+
+    .venv/bin/python bench/calendar.py            # SQLite file (embedded default)
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/clinic .venv/bin/python bench/calendar.py
+
+Builds a throw-away database (SQLite: var/bench-calendar.sqlite3; on
+PostgreSQL: test_<name>) with one location, 10 practitioners working
+Monday to Saturday with a break, a day of 150 half-hour appointments among
+30 clients, some time off and hours kept on one date. For the day view
+(``/admin/calendar/``, a column per practitioner) and the week view
+(``/admin/calendar/week/``, a column per day and practitioner, the same 150
+appointments) it prints the median server time of the page as the front
+desk opens it (Django's test client: the whole middleware stack, the
+session, the template), its query count and bytes; the median time of
+the bare queries that fetch the same rows (the page's own statements,
+captured, replayed on a raw cursor: what the database alone costs); and
+the ratio page/queries. Medians of ``BENCH_RUNS`` (25) runs, taken in
+turns. Target: page/queries <= 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# Run as a script, this file's folder comes first on the path, and its name
+# would stand in for the standard library's ``calendar`` (which the email
+# package imports): the folder goes, the project's root comes instead.
+HERE, ROOT = Path(__file__).resolve().parent, Path(__file__).resolve().parents[1]
+sys.path[:] = [str(ROOT)] + [entry for entry in sys.path if Path(entry or ".").resolve() != HERE]
+
+import os  # noqa: E402
+import statistics  # noqa: E402
+import time as clock  # noqa: E402
+from datetime import date, datetime, time, timedelta  # noqa: E402
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings.base")
+os.environ.setdefault("SECRET_KEY", "bench-only-" + "b" * 40)
+os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+os.environ.setdefault("DEBUG", "true")  # static files from the app folders, no collectstatic needed
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+RUNS = int(os.environ.get("BENCH_RUNS", "25"))
+TARGET_RATIO = 2.0
+PRACTITIONERS, APPOINTMENTS, CLIENTS = 10, 150, 30
+
+
+def build_database() -> None:
+    if connection.vendor == "sqlite":
+        connection.settings_dict["TEST"]["NAME"] = str(ROOT / "var" / "bench-calendar.sqlite3")
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+
+
+def next_tuesday() -> date:
+    today = date.today()
+    return today + timedelta(days=7 + (1 - today.weekday()) % 7)
+
+
+def make_clinic(day: date):
+    """The location, its team and the day's appointments, written directly
+    (they are data, not what is measured)."""
+    from django.contrib.auth.models import Group
+
+    from bookings.models import Appointment, DatedHours, TimeOff, WorkingHours
+    from clinic import roles
+    from clinic.models import Client as Person, Location, Practitioner, Room, User
+    from treatments.models import Service
+
+    location = Location.objects.create(name="Bench studio", address="Chennai", time_zone="Asia/Kolkata")
+    rooms = Room.objects.bulk_create(Room(location=location, name=f"Room {n}") for n in range(3))
+    service = Service.objects.create(name="Bench massage", slug="bench-massage", category="back_massage",
+                                     duration_minutes=30, buffer_minutes=0, price=900, description="Bench")
+    team = []
+    for n in range(PRACTITIONERS):
+        user = User.objects.create_user(f"bench-{n}@example.test", "x")
+        practitioner = Practitioner.objects.create(user=user, display_name=f"Bench therapist {n:02d}")
+        practitioner.services.add(service)
+        WorkingHours.objects.bulk_create(
+            WorkingHours(practitioner=practitioner, location=location, weekday=weekday, starts_at=start, ends_at=end)
+            for weekday in range(6) for start, end in ((time(9), time(13)), (time(14), time(19))))
+        team.append(practitioner)
+    zone = location.time_zone
+    TimeOff.objects.create(practitioner=team[0], start=datetime.combine(day, time(17), tzinfo=zone),
+                           end=datetime.combine(day, time(19), tzinfo=zone), reason="Training")
+    DatedHours.objects.create(practitioner=team[1], location=location, day=day, starts_at=time(19),
+                              ends_at=time(21), reason="Late evening")
+    clients = Person.objects.bulk_create(
+        Person(full_name=f"Bench client {n}", phone=f"+9198400{n:05d}") for n in range(CLIENTS))
+    rows = []
+    for n in range(APPOINTMENTS):
+        start = datetime.combine(day, time(9), tzinfo=zone) + timedelta(minutes=30 * (n // PRACTITIONERS))
+        rows.append(Appointment(
+            client=clients[n % CLIENTS], practitioner=team[n % PRACTITIONERS], service=service, location=location,
+            room=rooms[n % 3] if n % PRACTITIONERS < 3 else None, start=start, end=start + timedelta(minutes=30),
+            buffer_end=start + timedelta(minutes=30), price=900, source="staff", status="confirmed"))
+    Appointment.objects.bulk_create(rows)
+    desk = User.objects.create_user("bench-desk@example.test", "x", is_staff=True)
+    desk.groups.add(Group.objects.get(name=roles.RECEPTIONIST))
+    return desk
+
+
+def median_seconds(*calls) -> tuple[float, ...]:
+    """The median time of each call; the calls take turns, so that a change
+    in the machine's speed weighs on each alike."""
+    samples: list[list[float]] = [[] for _ in calls]
+    for _ in range(RUNS):
+        for call, times in zip(calls, samples):
+            started = clock.perf_counter()
+            call()
+            times.append(clock.perf_counter() - started)
+    return tuple(statistics.median(times) for times in samples)
+
+
+def bare_fetch(queries: list[str]) -> None:
+    with connection.cursor() as cursor:
+        for sql in queries:
+            cursor.execute(sql)
+            cursor.fetchall()
+
+
+def measure(browser: Client, label: str, url: str):
+    def page():
+        response = browser.get(url)
+        assert response.status_code == 200, response.content[:300]
+        return response
+
+    page()  # warm the template cache and the connection
+    with CaptureQueriesContext(connection) as captured:
+        response = page()
+    assert response.content.count(b'data-testid="block"') == APPOINTMENTS, "the page does not show every appointment"
+    statements = [query["sql"] for query in captured.captured_queries if query["sql"].lstrip().upper().startswith("SELECT")]
+    page_time, bare_time = median_seconds(page, lambda: bare_fetch(statements))
+    return label, page_time, len(captured.captured_queries), len(response.content), bare_time, page_time / bare_time
+
+
+def main() -> int:
+    build_database()
+    day = next_tuesday()
+    desk = make_clinic(day)
+    browser = Client()
+    browser.force_login(desk)
+    results = [
+        measure(browser, f"day: {PRACTITIONERS} practitioners, {APPOINTMENTS} appointments",
+                f"/admin/calendar/?date={day.isoformat()}"),
+        measure(browser, f"week: {PRACTITIONERS * 7} columns, {APPOINTMENTS} appointments",
+                f"/admin/calendar/week/?date={day.isoformat()}"),
+    ]
+    print(f"calendar benchmark on {connection.vendor}, median of {RUNS} runs")
+    print(f"{'case':44} {'page ms':>8} {'queries':>7} {'KB':>6} {'bare queries ms':>15} {'page/queries':>12}")
+    worst = 0.0
+    for label, page_time, queries, size, bare_time, ratio in results:
+        worst = max(worst, ratio)
+        print(f"{label:44} {page_time * 1000:8.2f} {queries:7d} {size / 1024:6.1f} {bare_time * 1000:15.2f}"
+              f" {ratio:12.2f}")
+    verdict = "meets" if worst <= TARGET_RATIO else "MISSES"
+    print(f"worst page/queries {worst:.2f}: {verdict} the target of {TARGET_RATIO}")
+    connection.creation.destroy_test_db(connection.settings_dict["NAME"], verbosity=0)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,365 @@
+"""The staff calendar: the day with a column per practitioner, the week, the
+day by room, and the move a drag asks for.
+
+Who sees which columns and appointments, and who may move what, is asked
+of ``bookings.policies``; the grid is laid out by ``bookings.calendar``;
+a move goes through ``bookings.services.reschedule_appointment``, so a
+drag obeys the same rules as every other way of moving. Every action
+works without the script: each block links to its appointment and to a
+page to move it, each hour of a column to the booking form.
+
+Pages (served under the panel's login check, ``clinic.admin_site``):
+``calendar/`` (the day), ``calendar/week/``, ``calendar/rooms/`` and
+``calendar/move/`` (POST only, CSRF-checked; JSON for the script, a
+redirect with a message otherwise).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from bookings import calendar, policies, services
+from bookings.errors import BookingError
+from bookings.models import AppointmentStatus
+from bookings.policies import Act
+from clinic import inputs
+from clinic.clock import read_wall_clock, wall_clock
+from clinic.models import Location, Practitioner
+from clinic.signin import client_address
+from treatments import policies as record_policies
+from treatments.services.intake import read_flags_of_clients
+
+VIEWS = {"day": "admin:bookings_calendar", "week": "admin:bookings_calendar_week",
+         "rooms": "admin:bookings_calendar_rooms"}
+TEMPLATE = "admin/bookings/calendar/grid.html"
+ID_MARK = "appointment-id"
+NUMERIC_MARK = 987654321  # for a route that takes only digits
+
+
+class BadQuery(Exception):
+    """A query string the calendar cannot read; its message says why."""
+
+
+def _day(request, location: Location) -> date:
+    text = request.GET.get("date", "")
+    if not text:
+        return calendar.today_at(location, timezone.now())
+    try:
+        inputs.refuse_control_characters(text)
+        day = date.fromisoformat(text)
+        inputs.within_bounds(day)
+    except (ValueError, ValidationError):
+        raise BadQuery(_("Give the date as YYYY-MM-DD, between %(earliest)s and %(latest)s.") % {
+            "earliest": inputs.EARLIEST.isoformat(), "latest": inputs.LATEST.isoformat()}) from None
+    return day
+
+
+def _ids(request, name: str) -> list[int]:
+    values = request.GET.getlist(name)
+    if not all(value.isascii() and value.isdigit() and len(value) < 10 for value in values):
+        raise BadQuery(_("That is not a choice of %(what)s the calendar knows.") % {"what": name})
+    return [int(value) for value in values]
+
+
+def _location(request, locations: list[Location]) -> Location:
+    ids = _ids(request, "location")
+    if not ids:
+        if not locations:
+            raise Http404(_("No open location to show."))
+        return locations[0]
+    found = next((location for location in locations if location.pk == ids[0]), None)
+    if found is None:
+        raise Http404(_("No such location."))
+    return found
+
+
+def _url_for_each(name: str) -> str | None:
+    """The address of ``name`` for an appointment, with ``ID_MARK`` where its
+    id goes (reversed once, filled in per block), or ``None`` when the panel
+    has no such page."""
+    for mark in (ID_MARK, NUMERIC_MARK):
+        try:
+            return reverse(name, args=[mark]).replace(str(mark), ID_MARK)
+        except NoReverseMatch:
+            continue
+    return None
+
+
+def _move_url() -> str:
+    """Where a block's "move" link goes: the page that offers free times
+    when the panel has one, else the appointment's own form."""
+    return _url_for_each("admin:bookings_appointment_reschedule") or _url_for_each(
+        "admin:bookings_appointment_change")
+
+
+def _flags(request, grid: calendar.Grid) -> None:
+    """Give each block its client's health flags, for those allowed to read
+    them (each read logged, as everywhere): the same route as the
+    appointment's page (``bookings.admin.flags``). Others see none."""
+    client_ids = {block.appointment.client_id for column in grid.columns for block in column.blocks}
+    if not client_ids:
+        return
+    flags = read_flags_of_clients(actor=request.user, client_ids=client_ids, address=client_address(request))
+    for column in grid.columns:
+        for block in column.blocks:
+            block.flags = flags.get(block.appointment.client_id, [])
+
+
+def _decorate(request, grid: calendar.Grid) -> None:
+    """What each block and column offers this user: links, and whether
+    the block may be dragged."""
+    may_book = policies.may_book(request.user)
+    add = reverse("admin:bookings_appointment_add")
+    change, move = _url_for_each("admin:bookings_appointment_change"), _move_url()
+    now = timezone.now()
+    zone = grid.zone
+    for column in grid.columns:
+        column.slots, marks = [], []
+        who = column.practitioner.display_name if column.practitioner else None
+        name = who or (column.room.name if column.room else _("No room"))
+        column.label = f"{name}, {column.day:%a %d %b %Y}"
+        for mark in grid.hours:
+            local = (column.origin + timedelta(minutes=mark.top)).astimezone(zone)
+            start = f"{local:%Y-%m-%dT%H:%M}"
+            marks.append(f"{mark.top}={start}")
+            height = min(60, column.length - mark.top)
+            # Only where someone works: the booking rules refuse the rest.
+            if not may_book or (who and not column.works_during(mark.top, height)):
+                continue
+            query = {"start": start, **({"practitioner": column.practitioner.pk} if who else {})}
+            at = f"{local:%a %d %b, %H:%M}"
+            column.slots.append({
+                "top": mark.top, "height": height, "local": local, "start": start,
+                "url": f"{add}?{urlencode(query)}",
+                "label": _("Book with %(who)s at %(at)s") % {"who": who, "at": at} if who else
+                _("Book at %(at)s") % {"at": at},
+            })
+        column.marks = ",".join(marks)
+        for block in column.blocks:
+            appointment = block.appointment
+            block.url = change.replace(ID_MARK, str(appointment.pk))
+            block.movable = policies.may(request.user, Act.RESCHEDULE, appointment, now)
+            block.move_url = move.replace(ID_MARK, str(appointment.pk)) if block.movable else ""
+        column.html = column_html(column, by_room=grid.by_room)
+
+
+def column_html(column: calendar.Column, *, by_room: bool) -> SafeString:
+    """What is inside a column: the shaded spans, the links from empty
+    hours, the "now" line and the blocks. Written here rather than by
+    template tags: a week of ten practitioners holds hundreds of them, and
+    the template language took ten times as long to write the same markup.
+    Every value from the database goes through ``escape``."""
+    out = []
+    for shade in column.shades:
+        label = escape(shade.label)
+        title = f' title="{label}"' if label else ""
+        inner = f'<span class="shade-label">{label}</span>' if label and shade.kind != "work" else ""
+        out.append(f'<div class="shade {shade.kind}" style="--top: {shade.top}; --height: {shade.height}"{title}>'
+                   f"{inner}</div>")
+    for slot in column.slots:
+        out.append(f'<a class="slot" href="{escape(slot["url"])}" data-start="{slot["start"]}" style="--top: '
+                   f'{slot["top"]}; --height: {slot["height"]}" data-testid="slot"><span class="visually-hidden">'
+                   f'{escape(slot["label"])}</span></a>')
+    if column.now is not None:
+        out.append(f'<div class="now" style="--top: {column.now}" data-testid="now"><span class="visually-hidden">'
+                   f'{escape(_("Now"))}</span></div>')
+    confirmed, review, cleared, move = (escape(text) for text in (
+        _("client confirmed"), _("held for review"), _("cleared"), _("move")))
+    statuses = {value: escape(label) for value, label in AppointmentStatus.choices}
+    for block in column.blocks:
+        appointment = block.appointment
+        client = escape(appointment.client.full_name)
+        if by_room:
+            where = f" · {escape(appointment.practitioner.display_name)}"
+        else:
+            where = f" · {escape(appointment.room.name)}" if appointment.room_id else ""
+        marks = []
+        if appointment.client_confirmed_at:
+            marks.append(f'<span class="block-confirmed">✓ {confirmed}</span>')
+        if appointment.review_reason:
+            marks.append(f'<span class="block-review" title="{escape(appointment.review_reason)}">{review}</span>')
+        for flag in block.flags:
+            lifted = f" ({cleared})" if flag.cleared else ""
+            marks.append(f'<span class="block-flag flag-{escape(flag.tier)}" title="{escape(flag.tier_label)}: '
+                         f'{escape(flag.rule)}{lifted}">⚑ {escape(flag.rule)}</span>')
+        moving = ""
+        if block.move_url:
+            moving = (f'<a class="block-move" href="{escape(block.move_url)}">{move}<span class="visually-hidden"> '
+                      f"{client}, {block.starts}</span></a>")
+        out.append(
+            f'<article class="block status-{escape(appointment.status)}{" movable" if block.movable else ""}" '
+            f'style="--top: {block.top}; --height: {block.height}; --lane: {block.lane}; --lanes: {block.lanes}" '
+            f'data-appointment="{appointment.pk}" data-testid="block">'
+            f'<a class="block-open" href="{escape(block.url)}"><span class="block-time">{block.starts}–{block.ends} '
+            f'<span class="block-status">{statuses.get(appointment.status, "")}</span></span>'
+            f'<strong class="block-client">{client}</strong>'
+            f'<span class="block-service">{escape(appointment.service.name)}{where}</span></a>'
+            f'<span class="block-marks">{"".join(marks)}</span>{moving}</article>'
+        )
+    return mark_safe("".join(out))  # noqa: S308  (every value above is escaped)
+
+
+def _links(view: str, location: Location, day: date, step: timedelta, extra: dict) -> dict:
+    def at(on: date) -> str:
+        return f"{reverse(VIEWS[view])}?{urlencode({'location': location.pk, 'date': on.isoformat(), **extra}, doseq=True)}"
+
+    today = calendar.today_at(location, timezone.now())
+    return {"previous": at(day - step), "next": at(day + step), "today": at(today)}
+
+
+def _page(request, view: str):
+    locations = calendar.shown_locations()
+    try:
+        location = _location(request, locations)
+        day = _day(request, location)
+        chosen = _ids(request, "practitioner")
+    except BadQuery as problem:
+        context = {**admin.site.each_context(request), "title": _("Calendar"), "problem": str(problem),
+                   "today_url": reverse(VIEWS[view])}
+        return render(request, TEMPLATE, context, status=400)
+    now = timezone.now()
+    everyone = policies.visible_schedules(request.user, Practitioner.objects.all())
+    visible = everyone.filter(pk__in=chosen) if chosen else everyone
+    appointments = policies.visible_appointments(request.user, calendar.appointments_for_grid())
+    if view == "rooms":
+        grid = calendar.room_grid(location=location, day=day, appointments=appointments, now=now)
+    else:
+        grid = calendar.practitioner_grid(
+            location=location, day=day, practitioners=visible, appointments=appointments,
+            time_off=policies.visible_time_off(request.user), now=now, week=view == "week")
+    if record_policies.clinical_clients(request.user).exists():
+        _flags(request, grid)
+    _decorate(request, grid)
+    extra = {"practitioner": chosen} if chosen else {}
+    # One person's week (or day) at a time, for those who see several.
+    team = [] if view == "rooms" else list(
+        everyone.filter(active=True, working_hours__location=location).distinct().order_by("display_name", "pk"))
+    base = reverse(VIEWS[view])
+    only = [{"name": _("Everyone"), "url": f"{base}?{urlencode({'location': location.pk, 'date': day.isoformat()})}",
+             "current": not chosen}] if len(team) > 1 else []
+    only += [{"name": person.display_name, "current": chosen == [person.pk],
+              "url": f"{base}?{urlencode({'location': location.pk, 'date': day.isoformat(), 'practitioner': person.pk})}"}
+             for person in team] if len(team) > 1 else []
+    step = timedelta(days=7 if view == "week" else 1)
+    title = {
+        "day": _("Calendar: %(day)s") % {"day": f"{day:%a %d %b %Y}"},
+        "week": _("Calendar: week of %(day)s") % {"day": f"{grid.days[0]:%d %b %Y}"},
+        "rooms": _("Rooms: %(day)s") % {"day": f"{day:%a %d %b %Y}"},
+    }[view]
+    context = {
+        **admin.site.each_context(request),
+        "title": title,
+        "view": view,
+        "grid": grid,
+        "day": day,
+        "location": location,
+        "locations": locations,
+        "links": _links(view, location, day, step, extra),
+        "views": {name: f"{reverse(url)}?{urlencode({'location': location.pk, 'date': day.isoformat()})}"
+                  for name, url in VIEWS.items()},
+        "practitioner_filter": chosen,
+        "only": only,
+        "grid_minutes": settings.BOOKING_GRID_MINUTES,
+        "move_url": reverse("admin:bookings_calendar_move"),
+        "may_move_any": policies.may_ever(request.user, Act.RESCHEDULE),
+        "now_label": wall_clock(now, location.time_zone),
+        "day_columns": len(grid.columns) // len(grid.days) if grid.days else 0,
+    }
+    return render(request, TEMPLATE, context)
+
+
+def day_view(request):
+    return _page(request, "day")
+
+
+def week_view(request):
+    return _page(request, "week")
+
+
+def rooms_view(request):
+    return _page(request, "rooms")
+
+
+# -- moving by drag ------------------------------------------------------------------
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _answer(request, *, ok: bool, message: str, status: int, code: str = "") -> JsonResponse | HttpResponseRedirect:
+    if ok:  # the page the script reloads says it too
+        messages.success(request, message)
+    if _wants_json(request):
+        body = {"ok": True, "detail": message} if ok else {"ok": False, "code": code, "detail": message}
+        return JsonResponse(body, status=status)
+    if not ok:
+        messages.error(request, message)
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        target = reverse(VIEWS["day"])
+    return HttpResponseRedirect(target)
+
+
+@require_POST
+def move_view(request):
+    """Move an appointment to the start a drag dropped it on, through the
+    booking service. One the caller cannot see is a 404; one they may not
+    move a 403; the service's refusal (taken, outside hours, no room...)
+    comes back with its own status and message, and nothing is written."""
+    text = request.POST.get("appointment", "")
+    if not (text.isascii() and text.isdigit() and len(text) < 10):
+        raise Http404
+    appointment = policies.visible_appointments(request.user, calendar.appointments_for_grid()).filter(
+        pk=int(text)).first()
+    if appointment is None:
+        raise Http404
+    try:
+        policies.require(request.user, Act.RESCHEDULE, appointment)
+    except BookingError as error:
+        return _answer(request, ok=False, message=error.message, status=403, code=error.code)
+    practitioner = request.POST.get("practitioner", "")
+    if practitioner and practitioner != str(appointment.practitioner_id):
+        return _answer(request, ok=False, code="other_practitioner", status=400, message=_(
+            "The booking rules move an appointment within its practitioner's day; to give it to someone else, "
+            "cancel it and book it again with them."))
+    zone = appointment.location.time_zone
+    start_text = request.POST.get("start", "")
+    try:
+        inputs.refuse_control_characters(start_text)
+        reading = datetime.fromisoformat(start_text)
+        if reading.tzinfo is not None:
+            raise ValueError("a reading of the wall clock has no offset")
+        inputs.within_bounds(reading)
+        start = read_wall_clock(reading, zone)
+    except (ValueError, ValidationError):
+        return _answer(request, ok=False, code="invalid_start", status=400, message=_(
+            "Give the new start as a date and time on the clocks of %(location)s (%(zone)s), which show it once."
+        ) % {"location": appointment.location, "zone": zone.key})
+    try:
+        moved = services.reschedule_appointment(appointment=appointment, start=start, actor=request.user)
+    except BookingError as error:
+        return _answer(request, ok=False, message=error.message, status=int(error.kind), code=error.code)
+    return _answer(request, ok=True, status=200, message=_("%(client)s moved to %(start)s.") % {
+        "client": moved.client, "start": moved.local(moved.start)})
+
+
+admin.site.add_page("calendar/", day_view, "bookings_calendar")
+admin.site.add_page("calendar/week/", week_view, "bookings_calendar_week")
+admin.site.add_page("calendar/rooms/", rooms_view, "bookings_calendar_rooms")
+admin.site.add_page("calendar/move/", move_view, "bookings_calendar_move")

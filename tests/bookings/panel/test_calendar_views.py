@@ -1,0 +1,242 @@
+"""The calendar pages and the move a drag asks for, for every role: who
+sees which columns and blocks, who may move what, and that a refusal
+(the policy's, the booking rules', a forged request's) changes nothing."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+import pytest
+from django.test import Client as BrowserClient
+from django.urls import reverse
+
+from bookings.models import Appointment, AppointmentEvent
+from tests.api.conftest import ROLES
+from tests.bookings.test_policies import staff  # noqa: F401  (fixture)
+from tests.scenario import local, next_tuesday
+from tests.treatments.intake.factories import IntakeFactory
+from treatments.models import RecordAccess
+
+pytestmark = pytest.mark.django_db
+
+DAY, WEEK, ROOMS, MOVE = (reverse(f"admin:bookings_calendar{tail}") for tail in ("", "_week", "_rooms", "_move"))
+PAGES = {"day": DAY, "week": WEEK, "rooms": ROOMS}
+SEES_THE_BLOCK = {"assigned_practitioner", "receptionist", "manager"}
+MAY_MOVE = {"assigned_practitioner", "receptionist", "manager"}
+SIGNED_OUT_OF_THE_PANEL = {"anonymous", "client_a", "client_b"}
+
+
+def as_role(client, staff, role):
+    if staff[role] is not None:
+        client.force_login(staff[role])
+    return client
+
+
+def blocks(response) -> list[Appointment]:
+    return [block.appointment for column in response.context["grid"].columns for block in column.blocks]
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("role", ROLES)
+def test_who_sees_which_columns_and_blocks(client, staff, studio, booked, role, page):
+    response = as_role(client, staff, role).get(PAGES[page], {"date": next_tuesday().isoformat()})
+    if role in SIGNED_OUT_OF_THE_PANEL:
+        assert response.status_code == 302 and "/admin/login/" in response["Location"]
+        return
+    assert response.status_code == 200
+    assert (booked in blocks(response)) is (role in SEES_THE_BLOCK)
+    if page == "rooms":
+        return
+    shown = {column.practitioner for column in response.context["grid"].columns}
+    if role in ("receptionist", "manager"):
+        assert shown == {studio.practitioner, studio.other_practitioner}
+    else:  # a practitioner sees their own column, no colleague's
+        own = studio.practitioner if role == "assigned_practitioner" else studio.other_practitioner
+        assert shown == {own}
+
+
+def test_the_page_names_the_zone_and_links_each_block(client, staff, booked):
+    response = as_role(client, staff, "receptionist").get(DAY, {"date": next_tuesday().isoformat()})
+    page = response.content.decode()
+    assert "Asia/Kolkata (IST)" in page
+    assert reverse("admin:bookings_appointment_change", args=[booked.pk]) in page
+    assert "10:00–11:00" in page
+
+
+def test_only_those_who_book_get_links_from_empty_times(client, staff, studio, booked):
+    add = reverse("admin:bookings_appointment_add")
+    desk = as_role(client, staff, "receptionist").get(DAY, {"date": next_tuesday().isoformat()})
+    column = next(c for c in desk.context["grid"].columns if c.practitioner == studio.practitioner)
+    ten = next(slot for slot in column.slots if slot["local"].hour == 10)
+    # None where nobody works (before 09:00, the lunch hour): the rules would refuse them.
+    assert [slot["local"].hour for slot in column.slots] == [9, 10, 11, 12, 14, 15, 16, 17, 18]
+    assert ten["url"] == f"{add}?start={next_tuesday().isoformat()}T10%3A00&practitioner={studio.practitioner.pk}"
+    other = BrowserClient()
+    treating = as_role(other, staff, "assigned_practitioner").get(DAY, {"date": next_tuesday().isoformat()})
+    assert all(not slot["url"] for c in treating.context["grid"].columns for slot in c.slots)
+
+
+@pytest.mark.parametrize("query", [{"date": "2026-02-30"}, {"date": "9999-01-01"}, {"date": "1\t"},
+                                   {"location": "x"}, {"practitioner": "1;2"}, {"date": "' OR 1=1 --"}])
+def test_a_query_it_cannot_read_is_a_400_that_says_why(client, staff, booked, query):
+    response = as_role(client, staff, "manager").get(DAY, query)
+    assert response.status_code == 400
+    assert response.context["problem"]
+
+
+def test_an_unknown_location_is_a_404(client, staff, booked):
+    assert as_role(client, staff, "manager").get(DAY, {"location": "999999"}).status_code == 404
+
+
+# -- flags ------------------------------------------------------------------------------
+
+
+def test_flags_show_to_those_who_read_clinical_content_and_each_read_is_logged(client, staff, studio, booked):
+    IntakeFactory(client=studio.client, fever=True)
+    for role, sees in (("receptionist", False), ("other_practitioner", False), ("assigned_practitioner", True),
+                       ("manager", True)):
+        browser = as_role(BrowserClient(), staff, role)
+        before = RecordAccess.objects.filter(client=studio.client, actor=staff[role]).count()
+        response = browser.get(DAY, {"date": next_tuesday().isoformat()})
+        flags = [flag for column in response.context["grid"].columns for block in column.blocks
+                 for flag in block.flags]
+        assert bool(flags) is sees, role
+        logged = RecordAccess.objects.filter(client=studio.client, actor=staff[role]).count() - before
+        assert logged == (1 if sees else 0), role
+    assert "review" not in booked.review_reason  # the receptionist's view of it comes from the appointment
+
+
+# -- moving -------------------------------------------------------------------------------
+
+
+def move(client, appointment, start, *, json=True, **extra):
+    headers = {"HTTP_ACCEPT": "application/json"} if json else {}
+    return client.post(MOVE, {"appointment": appointment.pk, "start": start, **extra}, **headers)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_who_may_move_by_drag(client, staff, booked, role):
+    target = f"{next_tuesday().isoformat()}T15:00"
+    response = move(as_role(client, staff, role), booked, target)
+    booked.refresh_from_db()
+    if role in MAY_MOVE:
+        assert response.status_code == 200 and response.json()["ok"]
+        assert booked.start == local(next_tuesday(), 15)
+        assert AppointmentEvent.objects.filter(appointment=booked, action="rescheduled").count() == 1
+        return
+    if role in SIGNED_OUT_OF_THE_PANEL:
+        assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    else:
+        assert response.status_code == 404
+    assert booked.start == local(next_tuesday(), 10)
+    assert not AppointmentEvent.objects.filter(appointment=booked, action="rescheduled").exists()
+
+
+def test_a_practitioner_may_not_move_one_that_has_started_the_front_desk_may(client, staff, booked):
+    started = booked.start - timedelta(days=30)
+    Appointment.objects.filter(pk=booked.pk).update(start=started, end=started + timedelta(hours=1),
+                                                    buffer_end=started + timedelta(minutes=75))
+    target = f"{next_tuesday().isoformat()}T15:00"
+    response = move(as_role(client, staff, "assigned_practitioner"), booked, target)
+    assert response.status_code == 403
+    assert "once it has started" in response.json()["detail"]
+    booked.refresh_from_db()
+    assert booked.start == started
+    desk = move(as_role(BrowserClient(), staff, "receptionist"), booked, target)
+    assert desk.status_code == 200
+
+
+@pytest.mark.parametrize(("start", "status", "code"), [
+    ("T13:15", 400, "outside_working_hours"),  # the lunch break
+    ("T10:07", 400, "off_grid"),
+    ("T15:00", 409, "no_room"),  # the studio's one room is taken then (below)
+    ("T15:30", 409, "no_room"),
+])
+def test_the_booking_rules_refusal_comes_back_and_nothing_changes(client, staff, studio, booked, start, status,
+                                                                  code):
+    from bookings import services
+    from bookings.models import Source
+
+    services.book_appointment(client=studio.other_client, practitioner=studio.other_practitioner,
+                              service=studio.service, start=local(next_tuesday(), 15), source=Source.APP, actor=None)
+    events = AppointmentEvent.objects.count()
+    response = move(as_role(client, staff, "receptionist"), booked, next_tuesday().isoformat() + start)
+    assert (response.status_code, response.json()["code"]) == (status, code)
+    assert response.json()["detail"]
+    booked.refresh_from_db()
+    assert booked.start == local(next_tuesday(), 10)
+    assert AppointmentEvent.objects.count() == events
+
+
+@pytest.mark.parametrize("start", ["", "tomorrow", "2026-12-08T10:00+05:30", "9999-12-31T10:00", "10:00\t"])
+def test_a_start_it_cannot_read_is_a_400(client, staff, booked, start):
+    response = move(as_role(client, staff, "manager"), booked, start)
+    assert response.status_code == 400 and response.json()["code"] == "invalid_start"
+    booked.refresh_from_db()
+    assert booked.start == local(next_tuesday(), 10)
+
+
+def test_dropping_on_a_colleague_s_column_is_refused_as_the_rules_move_within_a_day(client, staff, studio, booked):
+    response = move(as_role(client, staff, "manager"), booked, f"{next_tuesday().isoformat()}T15:00",
+                    practitioner=studio.other_practitioner.pk)
+    assert response.status_code == 400 and response.json()["code"] == "other_practitioner"
+    booked.refresh_from_db()
+    assert (booked.practitioner, booked.start) == (studio.practitioner, local(next_tuesday(), 10))
+
+
+def test_without_the_script_the_move_redirects_back_with_a_message(client, staff, booked):
+    back = f"{DAY}?date={next_tuesday().isoformat()}"
+    response = move(as_role(client, staff, "manager"), booked, f"{next_tuesday().isoformat()}T13:15", json=False,
+                    next=back)
+    assert response.status_code == 302 and response["Location"] == back
+    page = client.get(back)
+    assert "does not work at that time" in page.content.decode()
+    offsite = move(client, booked, f"{next_tuesday().isoformat()}T15:00", json=False, next="https://evil.test/")
+    assert offsite["Location"] == DAY
+
+
+def test_the_move_needs_the_csrf_token_and_a_post(staff, booked):
+    browser = as_role(BrowserClient(enforce_csrf_checks=True), staff, "manager")
+    response = move(browser, booked, f"{next_tuesday().isoformat()}T15:00")
+    assert response.status_code == 403
+    booked.refresh_from_db()
+    assert booked.start == local(next_tuesday(), 10)
+    assert as_role(BrowserClient(), staff, "manager").get(MOVE).status_code == 405
+
+
+@pytest.mark.parametrize("text", ["x", "", "99999999999", str(10**6)])
+def test_an_appointment_it_cannot_find_is_a_404(client, staff, booked, text):
+    response = as_role(client, staff, "manager").post(MOVE, {"appointment": text, "start": "2026-12-08T10:00"})
+    assert response.status_code == 404
+
+
+# -- the booking form an empty time opens -------------------------------------------------------
+
+
+def test_an_empty_time_opens_the_booking_form_filled_in(client, staff, studio):
+    add = reverse("admin:bookings_appointment_add")
+    response = as_role(client, staff, "receptionist").get(
+        add, {"practitioner": studio.practitioner.pk, "start": f"{next_tuesday().isoformat()}T10:15"})
+    form = response.context["adminform"].form
+    assert str(form.initial["practitioner"]) == str(studio.practitioner.pk)
+    assert form.initial["start"] == datetime.combine(next_tuesday(), time(10, 15))  # on the clocks, no zone
+    assert 'value="10:15:00"' in response.content.decode()
+
+
+@pytest.mark.parametrize("start", ["x", "\t", "9999-12-31T10:00", "2026-12-08T10:00+01:00", ""])
+def test_a_start_the_form_cannot_read_is_left_blank(client, staff, start):
+    response = as_role(client, staff, "receptionist").get(reverse("admin:bookings_appointment_add"),
+                                                          {"start": start})
+    assert response.status_code == 200
+    assert "start" not in response.context["adminform"].form.initial
+
+
+def test_one_person_s_week_and_no_one_else_s_by_asking(client, staff, studio, booked):
+    desk = as_role(client, staff, "receptionist").get(
+        WEEK, {"date": next_tuesday().isoformat(), "practitioner": studio.practitioner.pk})
+    assert {column.practitioner for column in desk.context["grid"].columns} == {studio.practitioner}
+    assert [choice["name"] for choice in desk.context["only"]][0] == "Everyone"
+    other = as_role(BrowserClient(), staff, "other_practitioner").get(
+        WEEK, {"date": next_tuesday().isoformat(), "practitioner": studio.practitioner.pk})
+    assert other.status_code == 200
+    assert other.context["grid"].columns == [] and booked not in blocks(other)
