@@ -422,3 +422,9 @@ def appointments_for_grid() -> QuerySet[Appointment]:
 def today_at(location: Location, now: datetime) -> date:
     return now.astimezone(location.time_zone).date()
 
+
+
+def practitioner_by_id(practitioner_id: int) -> Practitioner | None:
+    """The practitioner a block was dropped on (active or not: the booking
+    service says why an inactive one cannot take it)."""
+    return Practitioner.objects.filter(pk=practitioner_id).first()

@@ -76,6 +76,7 @@ class Act(enum.StrEnum):
     COMPLETE = "complete"
     NO_SHOW = "no_show"
     EDIT_NOTES = "edit_notes"
+    REASSIGN = "reassign"
 
     @property
     def label(self) -> str:
@@ -91,13 +92,16 @@ ACT_LABELS = {
     Act.COMPLETE: _("complete this appointment"),
     Act.NO_SHOW: _("mark this appointment as a no-show"),
     Act.EDIT_NOTES: _("change the notes of this appointment"),
+    Act.REASSIGN: _("give this appointment to another practitioner: only the front desk can"),
 }
 BOOK_LABEL = _("book appointments: only clients and the front desk book")
 CONFIRM_ATTENDANCE_LABEL = _("confirm attendance for this appointment: only its client or the front desk can")
 RETRY_LABEL = _("send failed messages again: only the front desk can")
 
 FRONT_DESK_ACTS = frozenset(Act)
-PRACTITIONER_ACTS = frozenset(Act)  # on the appointments they treat
+# On the appointments they treat; handing a client to a colleague is the
+# front desk's, which keeps both diaries.
+PRACTITIONER_ACTS = frozenset(Act) - {Act.REASSIGN}
 CLIENT_ACTS = frozenset({Act.VIEW, Act.CANCEL, Act.RESCHEDULE})  # on their own
 BEFORE_START_ACTS = frozenset({Act.CANCEL, Act.RESCHEDULE})  # unless front desk
 

@@ -549,23 +549,36 @@ def _refuse_move(current: Appointment, action: str) -> BookingError:
 
 
 def reschedule_appointment(
-    *, appointment: Appointment, start: datetime, actor=None, now: datetime | None = None
+    *,
+    appointment: Appointment,
+    start: datetime,
+    practitioner: Practitioner | None = None,
+    actor=None,
+    now: datetime | None = None,
 ) -> Appointment:
-    """Move an appointment to a new start with the same practitioner. The
-    old time is released only if the new one is claimed; on any refusal
-    nothing changes. Moving to the start it already has changes nothing."""
+    """Move an appointment to a new start, with the same practitioner or
+    (``practitioner``; the front desk's act, ``Act.REASSIGN``) with another
+    who offers the service and is free then. The old time is released only
+    if the new one is claimed; on any refusal nothing changes. Moving to the
+    start and practitioner it already has changes nothing."""
     now = now or timezone.now()
+    reassigning = practitioner is not None and practitioner.pk != appointment.practitioner_id
     if actor is not None:
         policies.require(actor, Act.RESCHEDULE, appointment, now)
+        if reassigning:
+            policies.require(actor, Act.REASSIGN, appointment, now)
     _check_start(start, now)
     with _claiming_time():
         current = lock_row(Appointment.objects.select_related("service", "practitioner"), appointment.pk)
         if current.status not in OPEN:
             raise _refuse_move(current, Action.RESCHEDULED)
-        if current.start == start:
+        target = practitioner if reassigning else current.practitioner
+        if current.start == start and target.pk == current.practitioner_id:
             return current
+        if not target.active:
+            raise BookingError("practitioner_inactive", field="practitioner")
         _, location_id, room_id = _claim(
-            service=current.service, start=start, now=now, practitioner=current.practitioner, actor=actor,
+            service=current.service, start=start, now=now, practitioner=target, actor=actor,
             ignore_appointment_id=current.pk,
         )
         previous = current.start
@@ -582,6 +595,11 @@ def reschedule_appointment(
         current.start, current.end, current.buffer_end = start, start + session, start + held
         current.location_id, current.room_id = location_id, room_id
         fields = ["start", "end", "buffer_end", "location", "room", "updated_at"]
+        handed_over = {}
+        if target.pk != current.practitioner_id:
+            handed_over = {"previous_practitioner": current.practitioner_id, "new_practitioner": target.pk}
+            current.practitioner = target
+            fields.append("practitioner")
         if review_reason:
             current.status, current.review_reason = Status.PENDING, review_reason
             fields += ["status", "review_reason"]
@@ -589,23 +607,36 @@ def reschedule_appointment(
         held_again = {"review_reason": review_reason} if review_reason else {}
         _record(
             current, Action.RESCHEDULED, actor=actor, at=now, from_status=from_status,
-            previous_start=previous.isoformat(), new_start=start.isoformat(), **held_again,
+            previous_start=previous.isoformat(), new_start=start.isoformat(), **handed_over, **held_again,
         )
         _tell_client(current, outbox.plan_moved, now=now)
     return current
 
 
-def check_reschedule(*, appointment: Appointment, start: datetime, actor=None, now: datetime | None = None) -> None:
+def check_reschedule(
+    *,
+    appointment: Appointment,
+    start: datetime,
+    practitioner: Practitioner | None = None,
+    actor=None,
+    now: datetime | None = None,
+) -> None:
     """Raise what ``reschedule_appointment`` would refuse, writing nothing."""
     now = now or timezone.now()
+    reassigning = practitioner is not None and practitioner.pk != appointment.practitioner_id
     if actor is not None:
         policies.require(actor, Act.RESCHEDULE, appointment, now)
+        if reassigning:
+            policies.require(actor, Act.REASSIGN, appointment, now)
     _check_start(start, now)
     if appointment.status not in OPEN:
         raise _refuse_move(appointment, Action.RESCHEDULED)
-    if appointment.start != start:
+    target = practitioner if reassigning else appointment.practitioner
+    if reassigning and not target.active:
+        raise BookingError("practitioner_inactive", field="practitioner")
+    if appointment.start != start or reassigning:
         _choose(
-            service=appointment.service, start=start, now=now, practitioner=appointment.practitioner, actor=actor,
+            service=appointment.service, start=start, now=now, practitioner=target, actor=actor,
             ignore_appointment_id=appointment.pk,
         )
         _check_client(client_id=appointment.client_id, start=start, end=start + (appointment.end - appointment.start),

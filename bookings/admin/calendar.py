@@ -4,7 +4,9 @@ day by room, and the move a drag asks for.
 Who sees which columns and appointments, and who may move what, is asked
 of ``bookings.policies``; the grid is laid out by ``bookings.calendar``;
 a move goes through ``bookings.services.reschedule_appointment``, so a
-drag obeys the same rules as every other way of moving. Every action
+drag obeys the same rules as every other way of moving; a drop on a
+colleague's column hands the client over (the front desk's act,
+``Act.REASSIGN``), with the same rules for the colleague. Every action
 works without the script: each block links to its appointment and to a
 page to move it, each hour of a column to the booking form.
 
@@ -333,11 +335,16 @@ def move_view(request):
         policies.require(request.user, Act.RESCHEDULE, appointment)
     except BookingError as error:
         return _answer(request, ok=False, message=error.message, status=403, code=error.code)
-    practitioner = request.POST.get("practitioner", "")
-    if practitioner and practitioner != str(appointment.practitioner_id):
-        return _answer(request, ok=False, code="other_practitioner", status=400, message=_(
-            "The booking rules move an appointment within its practitioner's day; to give it to someone else, "
-            "cancel it and book it again with them."))
+    practitioner = None
+    chosen = request.POST.get("practitioner", "")
+    if chosen and chosen != str(appointment.practitioner_id):
+        # Another column: the service asks whether the caller may hand the
+        # client over (``Act.REASSIGN``) and whether that colleague is free.
+        practitioner = (calendar.practitioner_by_id(int(chosen))
+                        if chosen.isascii() and chosen.isdigit() and len(chosen) < 10 else None)
+        if practitioner is None:
+            return _answer(request, ok=False, code="practitioner_missing", status=400,
+                           message=_("Choose a practitioner of the calendar."))
     zone = appointment.location.time_zone
     start_text = request.POST.get("start", "")
     try:
@@ -352,11 +359,12 @@ def move_view(request):
             "Give the new start as a date and time on the clocks of %(location)s (%(zone)s), which show it once."
         ) % {"location": appointment.location, "zone": zone.key})
     try:
-        moved = services.reschedule_appointment(appointment=appointment, start=start, actor=request.user)
+        moved = services.reschedule_appointment(appointment=appointment, start=start, practitioner=practitioner,
+                                                actor=request.user)
     except BookingError as error:
         return _answer(request, ok=False, message=error.message, status=int(error.kind), code=error.code)
-    return _answer(request, ok=True, status=200, message=_("%(client)s moved to %(start)s.") % {
-        "client": moved.client, "start": moved.local(moved.start)})
+    return _answer(request, ok=True, status=200, message=_("%(client)s moved to %(start)s with %(practitioner)s.") % {
+        "client": moved.client, "start": moved.local(moved.start), "practitioner": moved.practitioner})
 
 
 admin.site.add_page("calendar/", day_view, "bookings_calendar")

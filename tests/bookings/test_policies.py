@@ -25,7 +25,7 @@ EXPECTED_ACTS = {
     "anonymous": set(),
     "client_a": {Act.VIEW, Act.CANCEL, Act.RESCHEDULE},
     "client_b": set(),
-    "assigned_practitioner": EVERYTHING,
+    "assigned_practitioner": EVERYTHING - {Act.REASSIGN},  # handing a client over is the front desk's
     "other_practitioner": set(),
     "receptionist": EVERYTHING,
     "manager": EVERYTHING,

@@ -176,12 +176,70 @@ def test_a_start_it_cannot_read_is_a_400(client, staff, booked, start):
     assert booked.start == local(next_tuesday(), 10)
 
 
-def test_dropping_on_a_colleague_s_column_is_refused_as_the_rules_move_within_a_day(client, staff, studio, booked):
+@pytest.mark.parametrize("role", ["receptionist", "manager"])
+def test_the_front_desk_drops_a_block_on_a_colleague_s_column(client, staff, studio, booked, role):
+    """Handed over through the booking rules: the colleague offers the
+    treatment and is free then; the trail names both, and the client is told."""
+    studio.client.email_reminders = True
+    studio.client.save(update_fields=["email_reminders"])
+    response = move(as_role(client, staff, role), booked, f"{next_tuesday().isoformat()}T15:00",
+                    practitioner=studio.other_practitioner.pk)
+    assert response.status_code == 200 and response.json()["ok"]
+    booked.refresh_from_db()
+    assert (booked.practitioner, booked.start) == (studio.other_practitioner, local(next_tuesday(), 15))
+    event = AppointmentEvent.objects.get(appointment=booked, action="rescheduled")
+    assert (event.details["previous_practitioner"], event.details["new_practitioner"]) == (
+        studio.practitioner.pk, studio.other_practitioner.pk)
+    assert booked.notifications.filter(kind="rescheduled").exists()
+
+
+def test_the_same_time_with_a_colleague_is_a_handover_too(client, staff, studio, booked):
+    response = move(as_role(client, staff, "receptionist"), booked, f"{next_tuesday().isoformat()}T10:00",
+                    practitioner=studio.other_practitioner.pk)
+    assert response.status_code == 200
+    booked.refresh_from_db()
+    assert (booked.practitioner, booked.start) == (studio.other_practitioner, local(next_tuesday(), 10))
+
+
+def unchanged(booked, studio) -> bool:
+    booked.refresh_from_db()
+    return (booked.practitioner, booked.start) == (studio.practitioner, local(next_tuesday(), 10)) and not \
+        AppointmentEvent.objects.filter(appointment=booked, action="rescheduled").exists()
+
+
+def test_a_practitioner_may_not_hand_their_client_to_a_colleague(client, staff, studio, booked):
+    response = move(as_role(client, staff, "assigned_practitioner"), booked, f"{next_tuesday().isoformat()}T15:00",
+                    practitioner=studio.other_practitioner.pk)
+    assert response.status_code == 403 and response.json()["code"] == "permission_denied"
+    assert unchanged(booked, studio)
+
+
+def test_a_colleague_who_does_not_offer_the_treatment_cannot_take_it(client, staff, studio, booked):
+    stranger = studio.add_practitioner()
+    stranger.services.clear()
+    response = move(as_role(client, staff, "manager"), booked, f"{next_tuesday().isoformat()}T15:00",
+                    practitioner=stranger.pk)
+    assert response.status_code == 400 and response.json()["code"] == "service_not_offered"
+    assert unchanged(booked, studio)
+
+
+def test_a_colleague_booked_then_cannot_take_it(client, staff, studio, booked):
+    from bookings import services
+    from bookings.models import Source
+    services.book_appointment(client=studio.other_client, practitioner=studio.other_practitioner,
+                              service=studio.service, start=local(next_tuesday(), 15), source=Source.STAFF, actor=None)
     response = move(as_role(client, staff, "manager"), booked, f"{next_tuesday().isoformat()}T15:00",
                     practitioner=studio.other_practitioner.pk)
-    assert response.status_code == 400 and response.json()["code"] == "other_practitioner"
-    booked.refresh_from_db()
-    assert (booked.practitioner, booked.start) == (studio.practitioner, local(next_tuesday(), 10))
+    assert response.status_code == 409
+    assert unchanged(booked, studio)
+
+
+@pytest.mark.parametrize("practitioner", ["999999", "x", "1" * 12])
+def test_a_column_that_is_no_practitioner_is_a_400(client, staff, studio, booked, practitioner):
+    response = move(as_role(client, staff, "manager"), booked, f"{next_tuesday().isoformat()}T15:00",
+                    practitioner=practitioner)
+    assert response.status_code == 400 and response.json()["code"] == "practitioner_missing"
+    assert unchanged(booked, studio)
 
 
 def test_without_the_script_the_move_redirects_back_with_a_message(client, staff, booked):
