@@ -15,7 +15,15 @@ from django.utils import timezone
 from bookings.errors import BookingError
 from bookings.models import Appointment, AppointmentStatus, Closure, DatedHours, Notification, Source, TimeOff, WorkingHours
 from bookings.selectors import free_slots, on_local_days
-from bookings.services import approve_appointment, book_appointment, check_in, complete
+from bookings.services import (
+    approve_appointment,
+    book_appointment,
+    cancel_appointment,
+    check_in,
+    complete,
+    confirm_attendance,
+    mark_no_show,
+)
 from clinic import roles
 from clinic.models import Client, Location, Practitioner, Room
 from treatments.models import (
@@ -133,12 +141,13 @@ def load_demo() -> DemoLogins:
             },
         )
     _demo_client_login()
+    _demo_history()
     _demo_appointments()
     _demo_today()
     _demo_health_answers()
+    _demo_past_session()
     _demo_session_note()
     _demo_data_rights()
-    _demo_past_session()
     _demo_messages()
     return DemoLogins(
         manager=MANAGER_EMAIL, receptionist=RECEPTIONIST_EMAIL, client=CLIENT_EMAIL, password=DEMO_PASSWORD,
@@ -203,14 +212,79 @@ def _demo_calendar(location: Location) -> None:
     )
 
 
+# The last two weeks, day by day (0 = 14 days ago): which of the day's
+# visits ended how. Most were completed; a few clients did not come, one
+# cancelled late and one in good time, and a few said they were coming
+# when the reminder asked.
+HISTORY_DAYS = 14
+HISTORY_VISITS_A_DAY = 2
+NO_SHOWS = {(3, 1), (9, 0)}
+LATE_CANCELS = {(6, 0)}
+CANCELS = {(11, 1)}
+CONFIRMED = {(1, 0), (2, 1), (4, 1), (8, 0), (10, 1), (12, 0)}
+
+
+def _demo_history() -> None:
+    """Two weeks of visits before today, booked, run and closed through the
+    services at the times they happened, so the reports, the client
+    records and last week's calendar have something to show. Idempotent:
+    nothing is added once the studio has a past."""
+    location = Location.objects.get(name="Anna Nagar studio")
+    today = timezone.localdate(timezone=location.time_zone)
+    first_day = today - timedelta(days=HISTORY_DAYS)
+    if on_local_days(Appointment.objects.all(), first_day, today - timedelta(days=1)).exists():
+        return
+    services = list(Service.objects.filter(slug__in=["back-massage-60", "neck-back-acupressure-45",
+                                                      "foot-reflexology-60"]).order_by("position"))
+    clients = list(Client.objects.exclude(email=CLIENT_EMAIL).order_by("pk"))
+    turn = 0
+    for number in range(HISTORY_DAYS):
+        day = first_day + timedelta(days=number)
+        booked_at = timezone.make_aware(datetime.combine(day - timedelta(days=3), time(10)), location.time_zone)
+        for visit in range(HISTORY_VISITS_A_DAY):
+            service = services[(number + visit) % len(services)]
+            slots = free_slots(service=service, first_day=day, last_day=day, now=booked_at)
+            if not slots:
+                continue  # the studio was shut, or the day was full
+            slot = slots[(visit * 7 + number) % len(slots)]
+            client = clients[turn % len(clients)]
+            turn += 1
+            try:
+                appointment = book_appointment(
+                    client=client, practitioner=Practitioner.objects.get(pk=slot.practitioner_id), service=service,
+                    start=slot.start, source=Source.STAFF, actor=None, now=booked_at,
+                )
+            except BookingError:
+                continue  # that client already had a visit then
+            if appointment.status == AppointmentStatus.PENDING:
+                approve_appointment(appointment=appointment, now=booked_at)
+            _close(appointment, (number, visit))
+
+
+def _close(appointment: Appointment, key: tuple[int, int]) -> None:
+    """How one past visit ended (``HISTORY_*`` above say which)."""
+    start = appointment.start
+    if key in CONFIRMED:
+        confirm_attendance(appointment=appointment, now=start - timedelta(hours=20))
+    if key in LATE_CANCELS:
+        cancel_appointment(appointment=appointment, reason="Stuck at work", now=start - timedelta(hours=3))
+    elif key in CANCELS:
+        cancel_appointment(appointment=appointment, reason="Travelling that week", now=start - timedelta(days=2))
+    elif key in NO_SHOWS:
+        mark_no_show(appointment=appointment, now=start + timedelta(minutes=40))
+    else:
+        check_in(appointment=appointment, now=start - timedelta(minutes=5))
+        complete(appointment=appointment, now=appointment.end)
+
+
 def _demo_appointments() -> None:
     """A few bookings over the next days, so the calendar is not empty."""
-    if Appointment.objects.exists():
+    today = timezone.localdate()
+    if Appointment.objects.filter(start__date__gt=today).exists():
         return
     clients = list(Client.objects.order_by("pk"))
     services = list(Service.objects.filter(slug__in=["back-massage-60", "neck-back-acupressure-45",
                                                       "foot-reflexology-60"]).order_by("position"))
-    today = timezone.localdate()
     for offset, (client, service) in enumerate(zip(clients, services * 2, strict=False)):
         slots = free_slots(service=service, first_day=today + timedelta(days=1), last_day=today + timedelta(days=7))
         if not slots:
@@ -287,11 +361,13 @@ def _demo_health_answers() -> None:
         issued_on=today, valid_until=today + timedelta(days=90),
     )
 def _demo_session_note() -> None:
-    """One signed session note, written as a practitioner writes it, so the
-    records pages have something to show."""
+    """One signed session note, written as a practitioner writes it after
+    the app's client's last completed session, so the records pages have
+    something to show."""
     if SessionNote.objects.exists():
         return
-    appointment = Appointment.objects.select_related("practitioner__user").order_by("start", "pk").first()
+    appointment = Appointment.objects.select_related("practitioner__user").filter(
+        client__email=CLIENT_EMAIL, status=AppointmentStatus.COMPLETED).order_by("-start", "pk").first()
     if appointment is None or appointment.practitioner.user is None:
         return
     author = appointment.practitioner.user
@@ -343,7 +419,8 @@ def _demo_messages() -> None:
     panel's "Failed" list has a row to send again. Written directly: the
     dispatcher is not part of the demo's start."""
     due = Notification.objects.filter(state=Notification.State.PENDING, due_at__lte=timezone.now())
-    if Notification.objects.exclude(state=Notification.State.PENDING).exists() or not due.exists():
+    gone_out = (Notification.State.SENT, Notification.State.FAILED)
+    if Notification.objects.filter(state__in=gone_out).exists() or not due.exists():
         return
     failing = due.filter(channel=Notification.Channel.SMS).order_by("-due_at", "pk").first() or due.first()
     Notification.objects.filter(pk=failing.pk).update(

@@ -60,3 +60,20 @@ def test_command_refuses_with_debug_off(settings):
     with pytest.raises(CommandError, match="DEBUG off"):
         call_command("load_demo")
     assert not User.objects.filter(email=MANAGER_EMAIL).exists()
+
+
+def test_demo_has_two_weeks_behind_it_for_the_reports_and_records():
+    """Past visits closed every way a visit ends, with their messages gone
+    out, and the signed note on a session that took place."""
+    from bookings.models import AppointmentStatus, Notification
+    from django.utils import timezone
+    from treatments.models import SessionNote
+
+    load_demo()
+    past = Appointment.objects.filter(start__lt=timezone.now() - timezone.timedelta(days=1))
+    assert past.filter(status=AppointmentStatus.COMPLETED).count() >= 10
+    assert past.filter(status=AppointmentStatus.NO_SHOW).exists()
+    assert past.filter(status=AppointmentStatus.CANCELLED, late_cancellation=True).exists()
+    assert past.exclude(client_confirmed_at=None).exists()
+    assert Notification.objects.filter(kind=Notification.Kind.REMINDER, state=Notification.State.SENT).exists()
+    assert SessionNote.objects.get().appointment.status == AppointmentStatus.COMPLETED
