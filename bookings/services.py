@@ -542,6 +542,12 @@ def book_once(*, idempotency_key: str | None, actor, **booking) -> Booked:
 # -- moving ---------------------------------------------------------------------
 
 
+def move_refusal(appointment: Appointment) -> BookingError | None:
+    """Why ``appointment`` cannot be moved to any time (it is over, cancelled,
+    or a no-show), or ``None``: the pages that offer times ask first."""
+    return None if appointment.status in OPEN else _refuse_move(appointment, Action.RESCHEDULED)
+
+
 def _refuse_move(current: Appointment, action: str) -> BookingError:
     return BookingError(
         "illegal_transition", status=current.get_status_display().lower(), action=Action(action).label.lower()

@@ -235,6 +235,12 @@ def reschedule_view(request, object_id: str):
     appointment = appointment_for(request, object_id)
     _require(request, Act.RESCHEDULE, appointment)
     zone = appointment.location.time_zone
+    closed = services.move_refusal(appointment)
+    if closed is not None:  # no time to offer: say why, once
+        return TemplateResponse(request, "admin/bookings/front_desk/reschedule.html", _context(
+            request, _("Move an appointment"), appointment=appointment, starts=appointment.local(appointment.start),
+            zone=zone.key, error=closed.message, closed=True, change_url=_change_url(appointment),
+        ), status=409)
     today = timezone.localtime(timezone.now(), zone).date()
     first_day = max(_day_asked(request, timezone.localtime(appointment.start, zone).date()), today)
     error, nearest, status = None, [], 200

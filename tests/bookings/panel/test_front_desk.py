@@ -200,6 +200,14 @@ def test_the_page_lists_the_practitioner_s_free_starts_in_the_location_s_zone(cl
     assert response.context["days"][0]["day"] == MONDAY
 
 
+def test_a_session_that_is_over_offers_no_times_and_says_why(client, staff, day):  # noqa: F811
+    client.force_login(staff["receptionist"])
+    response = client.get(url("reschedule", day["done"]))
+    page = response.content.decode()
+    assert response.status_code == 409 and "A completed appointment cannot be rescheduled." in page
+    assert 'data-testid="slot"' not in page and "days" not in response.context
+
+
 def test_choosing_a_slot_moves_it_through_the_service(client, staff, day):  # noqa: F811
     client.force_login(staff["receptionist"])
     response = client.post(url("reschedule", day["due"]), {"start": local(TUESDAY, 15).isoformat()})
