@@ -174,6 +174,8 @@ class AvailabilityView(APIView):
         slots, zones = selectors.free_slots_and_zones(
             service=data["service"], first_day=data["start"], last_day=data["end"],
             practitioner=data.get("practitioner"),
+            # The front desk may book inside the minimum notice, so it is shown those times too.
+            with_notice=policies.bound_by_min_notice(request.user),
         )
         return Response(EncodedJSON(slots_json(slots, zones)))
 

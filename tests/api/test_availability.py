@@ -20,7 +20,7 @@ from bookings.availability import offset_changes
 from bookings.models import WorkingHours
 from clinic.models import Location
 from tests.clinic.factories import LocationFactory, PractitionerFactory
-from tests.scenario import MONDAY, NOW
+from tests.scenario import MONDAY, NOW, next_tuesday
 
 pytestmark = pytest.mark.django_db
 
@@ -173,3 +173,15 @@ def test_offset_changes_are_found_over_a_month_and_more():
         before, after = change - timedelta(seconds=1), change
         assert before.astimezone(zone).utcoffset() != after.astimezone(zone).utcoffset()
     assert offset_changes(first, first, zone) == []
+
+
+def test_the_front_desk_is_shown_the_times_inside_the_notice_it_may_book(settings, studio, receptionist):
+    """Clients and visitors are not shown a time they could not book; the
+    front desk, which may book inside the notice (the policy), is."""
+    day = next_tuesday()  # a working day, 7 to 13 days ahead
+    settings.BOOKING_MIN_NOTICE_MINUTES = 15 * 24 * 60
+    query = {"service": studio.service.pk, "start": day.isoformat(), "end": day.isoformat()}
+    assert APIClient().get("/api/v1/availability/", query).json()["slots"] == []
+    desk = APIClient()
+    desk.force_authenticate(receptionist)
+    assert desk.get("/api/v1/availability/", query).json()["slots"]
