@@ -51,7 +51,7 @@ def test_utilisation_is_booked_over_working_minutes(period):
 
 def test_revenue_is_the_booked_price_of_completed_appointments(period):
     by_service = [(row.name, row.appointments, row.revenue) for row in reports.revenue_by_service(period)]
-    assert by_service == [("Back rub", 2, Decimal("2900")), ("Foot rub", 2, Decimal("2400"))]
+    assert by_service == [("Back rub (60 min)", 2, Decimal("2900")), ("Foot rub (45 min)", 2, Decimal("2400"))]
     by_practitioner = [(row.name, row.appointments, row.revenue) for row in reports.revenue_by_practitioner(period)]
     assert by_practitioner == [("Asha", 2, Decimal("2700")), ("Bala", 2, Decimal("2600"))]
     assert reports.totals(reports.revenue_by_service(period)) == (4, Decimal("5300"))
@@ -181,3 +181,15 @@ def test_a_london_day_starts_at_its_own_midnight_in_summer_time(london):
     assert (row.working_minutes, row.booked_minutes) == (780, 60)
     saturday = reports.Period(location, date(2027, 10, 30), date(2027, 10, 30))
     assert reports.utilisation(saturday)[0].booked_minutes == 0
+
+
+def test_two_lengths_of_one_treatment_are_two_rows_named_apart(week, period):
+    """The catalogue has a 30- and a 60-minute back massage: a row each, and
+    the reader can tell which is which."""
+    from tests.treatments.factories import ServiceFactory
+
+    short = ServiceFactory(name="Back rub", duration_minutes=30, price=Decimal("800"))
+    appointment(week, practitioner=week.asha, service=short, start=ist(2, 4, 15), status=AppointmentStatus.COMPLETED,
+                client=week.x)
+    names = [row.name for row in reports.revenue_by_service(period)]
+    assert names == ["Back rub (30 min)", "Back rub (60 min)", "Foot rub (45 min)"]

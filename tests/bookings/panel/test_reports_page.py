@@ -84,7 +84,8 @@ def test_the_page_shows_the_hand_computed_figures(client, people_and_root, week)
     assert list(tables) == list(TABLES)
     assert [[cell.replace("\u00a0", " ") for cell in row] for row in tables["utilisation"].rows] == [
         ["Asha", "25 h 00 min", "3 h 45 min", "4", "15.0%"], ["Bala", "14 h 00 min", "3 h 15 min", "4", "23.2%"]]
-    assert tables["revenue-by-service"].rows == [["Back rub", "2", "₹2,900.00"], ["Foot rub", "2", "₹2,400.00"]]
+    assert tables["revenue-by-service"].rows == [["Back rub (60 min)", "2", "₹2,900.00"],
+                                                 ["Foot rub (45 min)", "2", "₹2,400.00"]]
     assert tables["revenue-by-service"].footer == ["Total", "4", "₹5,300.00"]
     assert tables["revenue-by-practitioner"].rows == [["Asha", "2", "₹2,700.00"], ["Bala", "2", "₹2,600.00"]]
     assert tables["clients"].rows == [["New clients", "1", "33.3%", "2"], ["Returning clients", "2", "66.7%", "2"]]
@@ -116,7 +117,7 @@ def test_each_download_holds_the_raw_figures(client, people_and_root, week):
     assert rows("utilisation") == [["practitioner", "working_minutes", "booked_minutes", "appointments",
                                     "utilisation"], ["Asha", "1500", "225", "4", "0.1500"],
                                    ["Bala", "840", "195", "4", "0.2321"]]
-    assert rows("revenue-by-service")[1:] == [["Back rub", "2", "2900.00"], ["Foot rub", "2", "2400.00"]]
+    assert rows("revenue-by-service")[1:] == [["Back rub (60 min)", "2", "2900.00"], ["Foot rub (45 min)", "2", "2400.00"]]
     assert rows("revenue-by-practitioner")[1:] == [["Asha", "2", "2700.00"], ["Bala", "2", "2600.00"]]
     assert rows("clients")[1:] == [["new", "1", "2"], ["returning", "2", "2"]]
     assert rows("attendance")[1:] == [["before", "4", "1", "0.2500", "0", "0.0000"],
