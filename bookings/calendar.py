@@ -298,8 +298,9 @@ def _block(appointment: Booked, column: Column, zone: ZoneInfo) -> Block | None:
     place = _clip(Interval(appointment.start, appointment.end), column)
     if place is None:
         return None
-    return Block(appointment, *place, starts=f"{appointment.start.astimezone(zone):%H:%M}",
-                 ends=f"{appointment.end.astimezone(zone):%H:%M}")
+    starts, ends = appointment.start.astimezone(zone), appointment.end.astimezone(zone)
+    return Block(appointment, *place, starts=f"{starts.hour:02}:{starts.minute:02}",
+                 ends=f"{ends.hour:02}:{ends.minute:02}")
 
 
 # What a block shows and the policy asks of an appointment, and no more, in

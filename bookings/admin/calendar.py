@@ -19,6 +19,7 @@ redirect with a message otherwise).
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from html import escape as _html_escape
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -28,8 +29,8 @@ from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.functional import empty
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -121,6 +122,14 @@ def _flags(request, grid: calendar.Grid) -> None:
             block.flags = flags.get(block.appointment.client_id, [])
 
 
+def escape(value) -> str:
+    """What ``django.utils.html.escape`` writes (the same five characters
+    replaced), without its care for lazy strings: a week calls it a
+    thousand times, and a lazy label passed to Django's stays lazy, so it
+    was translated and escaped again at every block."""
+    return _html_escape(str(value))
+
+
 class _Statements:
     """The words every block may carry, translated and escaped once a page
     (not once a column: a week has seventy)."""
@@ -131,6 +140,16 @@ class _Statements:
         self.statuses = {value: escape(label) for value, label in AppointmentStatus.choices}
 
 
+def _caller(request):
+    """The signed-in user rather than the lazy stand-in the middleware puts
+    on the request (already read by the panel's login check): the policy is
+    asked about every block, and each attribute read through the stand-in
+    cost more than the policy's answer."""
+    user = request.user
+    wrapped = getattr(user, "_wrapped", user)
+    return user if wrapped is None or wrapped is empty else wrapped
+
+
 def _decorate(request, grid: calendar.Grid, view: str) -> None:
     """What each block and column offers this user: links, and whether
     the block may be dragged. The day's columns link each working hour to
@@ -138,7 +157,8 @@ def _decorate(request, grid: calendar.Grid, view: str) -> None:
     link to their day, and the script books from a click on an hour worked
     (``data-book``), so the page carries one address per column, not one
     per hour."""
-    may_book = policies.may_book(request.user)
+    user = _caller(request)
+    may_book = policies.may_book(user)
     add = reverse("admin:bookings_appointment_add")
     change, move = _url_for_each("admin:bookings_appointment_change"), _move_url()
     now = timezone.now()
@@ -154,8 +174,10 @@ def _decorate(request, grid: calendar.Grid, view: str) -> None:
             readings = []
             for mark in grid.hours:
                 local = (column.origin + timedelta(minutes=mark.top)).astimezone(zone)
-                readings.append((mark.top, min(60, column.length - mark.top), local, f"{local:%Y-%m-%dT%H:%M}"))
-            hours_of[column.origin] = (",".join(f"{top}={start}" for top, _height, _local, start in readings),
+                start = f"{local:%Y-%m-%dT%H:%M}"
+                readings.append((mark.top, min(60, column.length - mark.top), local, start,
+                                 f"{add}?{urlencode({'start': start})}"))
+            hours_of[column.origin] = (",".join(f"{top}={start}" for top, _height, _local, start, _url in readings),
                                        readings)
         column.marks, readings = hours_of[column.origin]
         column.slots = []
@@ -164,21 +186,20 @@ def _decorate(request, grid: calendar.Grid, view: str) -> None:
         column.label = f"{name}, {column.day:%a %d %b %Y}"
         if may_book and not hourly and who:
             column.book_url = f"{add}?{urlencode({'practitioner': column.practitioner.pk})}"
-        for top, height, local, start in readings if hourly and may_book else ():
+        whose = f"&{urlencode({'practitioner': column.practitioner.pk})}" if who else ""
+        for top, height, local, start, url in readings if hourly and may_book else ():
             # Only where someone works: the booking rules refuse the rest.
             if who and not column.works_during(top, height):
                 continue
-            query = {"start": start, **({"practitioner": column.practitioner.pk} if who else {})}
             at = f"{local:%a %d %b, %H:%M}"
             column.slots.append({
-                "top": top, "height": height, "local": local, "start": start,
-                "url": f"{add}?{urlencode(query)}",
+                "top": top, "height": height, "local": local, "start": start, "url": url + whose,
                 "label": book_with % {"who": who, "at": at} if who else book_at % {"at": at},
             })
         for block in column.blocks:
             appointment = block.appointment
             block.url = change.replace(ID_MARK, str(appointment.pk))
-            block.movable = policies.may(request.user, Act.RESCHEDULE, appointment, now)
+            block.movable = policies.may(user, Act.RESCHEDULE, appointment, now)
             block.move_url = move.replace(ID_MARK, str(appointment.pk)) if block.movable else ""
         column.html = column_html(column, by_room=grid.by_room, words=words)
 
