@@ -77,6 +77,37 @@ def test_only_those_who_book_get_links_from_empty_times(client, staff, studio, b
     assert all(not slot["url"] for c in treating.context["grid"].columns for slot in c.slots)
 
 
+def test_the_week_books_from_one_address_per_column_and_its_days_open_the_day_view(client, staff, studio, booked):
+    """The week carries no link per hour: a column the caller may book in
+    names the booking form once (the script adds the start), and each
+    column's day links to the day view, whose hours are links."""
+    add = reverse("admin:bookings_appointment_add")
+    day = next_tuesday()
+    desk = as_role(client, staff, "receptionist").get(WEEK, {"date": day.isoformat()})
+    page = desk.content.decode()
+    assert 'class="slot"' not in page
+    assert all(not column.slots for column in desk.context["grid"].columns)
+    mine = next(c for c in desk.context["grid"].columns
+                if c.practitioner == studio.practitioner and c.day == day)
+    assert mine.book_url == f"{add}?practitioner={studio.practitioner.pk}"
+    assert f'data-book="{add}?practitioner={studio.practitioner.pk}"' in page
+    to_day = f'href="{DAY}?location={studio.location.pk}&amp;date={day.isoformat()}"'
+    assert to_day in page
+    treating = as_role(BrowserClient(), staff, "assigned_practitioner").get(WEEK, {"date": day.isoformat()})
+    assert "data-book=" not in treating.content.decode()  # practitioners do not book
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_the_calendar_keeps_the_panel_s_frame_without_the_sidebar(client, staff, booked, page):
+    """The header, the breadcrumbs and the messages stay; the sidebar's
+    list of every model (built anew for each request) does not."""
+    response = as_role(client, staff, "receptionist").get(PAGES[page], {"date": next_tuesday().isoformat()})
+    text = response.content.decode()
+    assert 'id="header"' in text and 'class="breadcrumbs"' in text
+    assert 'id="nav-sidebar"' not in text
+    assert response.context["available_apps"] == []
+
+
 @pytest.mark.parametrize("query", [{"date": "2026-02-30"}, {"date": "9999-01-01"}, {"date": "1\t"},
                                    {"location": "x"}, {"practitioner": "1;2"}, {"date": "' OR 1=1 --"}])
 def test_a_query_it_cannot_read_is_a_400_that_says_why(client, staff, booked, query):
