@@ -8,7 +8,9 @@ drag obeys the same rules as every other way of moving; a drop on a
 colleague's column hands the client over (the front desk's act,
 ``Act.REASSIGN``), with the same rules for the colleague. Every action
 works without the script: each block links to its appointment and to a
-page to move it, each hour of a column to the booking form.
+page to move it, each worked hour of the day view to the booking form
+(the week's columns link to their day instead; there the script books
+from a click).
 
 Pages (served under the panel's login check, ``clinic.admin_site``):
 ``calendar/`` (the day), ``calendar/week/``, ``calendar/rooms/`` and
