@@ -42,12 +42,41 @@ class Shade:
     label: str
 
 
-@dataclass
+@dataclass(slots=True)
+class Booked:
+    """An appointment as a block shows it and the policy asks about it: a
+    plain row, read with ``values_list``. Building 150 model instances (and
+    their client, service, room and practitioner) cost the grid more than
+    laying it out; the policy reads only ``practitioner_id``, ``client_id``
+    and ``start``."""
+
+    pk: int
+    start: datetime
+    end: datetime
+    status: str
+    client_confirmed_at: datetime | None
+    review_reason: str
+    practitioner_id: int
+    client_id: int
+    location_id: int
+    room_id: int | None
+    service_id: int
+    client_name: str
+    service_name: str
+    room_name: str | None
+    practitioner_name: str
+
+    @property
+    def id(self) -> int:
+        return self.pk
+
+
+@dataclass(slots=True)
 class Block:
     """An appointment in a column; ``lane`` of ``lanes`` side by side when
     appointments overlap (a no-show's time booked again)."""
 
-    appointment: Appointment
+    appointment: Booked
     top: int
     height: int
     starts: str  # "10:00", on the location's clocks
@@ -78,6 +107,8 @@ class Column:
     marks: str = ""
     label: str = ""
     html: str = ""
+    day_url: str = ""  # the week's: the day view of this column's day
+    book_url: str = ""  # the week's: the booking form for this column, the script adds the start
 
     def works_during(self, top: int, height: int) -> bool:
         """Whether any of ``top``..``top + height`` is working time (weekly or dated hours)."""
@@ -263,29 +294,35 @@ def _lanes(blocks: list[Block]) -> None:
         close()
 
 
-def _block(appointment: Appointment, column: Column, zone: ZoneInfo) -> Block | None:
+def _block(appointment: Booked, column: Column, zone: ZoneInfo) -> Block | None:
     place = _clip(Interval(appointment.start, appointment.end), column)
     if place is None:
         return None
-    return Block(appointment, *place, starts=f"{appointment.start.astimezone(zone):%H:%M}",
-                 ends=f"{appointment.end.astimezone(zone):%H:%M}")
+    starts, ends = appointment.start.astimezone(zone), appointment.end.astimezone(zone)
+    return Block(appointment, *place, starts=f"{starts.hour:02}:{starts.minute:02}",
+                 ends=f"{ends.hour:02}:{ends.minute:02}")
 
 
-# What a block shows and the policy asks of an appointment, and no more:
-# loading whole rows (a client's phone is parsed as it loads) cost the grid
-# more than laying it out.
+# What a block shows and the policy asks of an appointment, and no more, in
+# the order of ``Booked``'s fields.
 BLOCK_FIELDS = (
-    "start", "end", "status", "client_confirmed_at", "review_reason", "practitioner_id", "client_id",
+    "pk", "start", "end", "status", "client_confirmed_at", "review_reason", "practitioner_id", "client_id",
     "location_id", "room_id", "service_id", "client__full_name", "service__name", "room__name",
     "practitioner__display_name",
 )
 
 
-def _shown(appointments: QuerySet[Appointment]) -> list[Appointment]:
-    return list(
-        appointments.exclude(status=AppointmentStatus.CANCELLED)
-        .select_related("client", "service", "room", "practitioner").only(*BLOCK_FIELDS).order_by("start", "pk")
-    )
+def _shown(appointments: QuerySet[Appointment]) -> list[Booked]:
+    rows = appointments.exclude(status=AppointmentStatus.CANCELLED).order_by("start", "pk").values_list(
+        *BLOCK_FIELDS)
+    return [Booked(*row) for row in rows]
+
+
+def _overlapping(items: list, start: datetime, stop: datetime) -> list:
+    """Those of ``items`` (anything with ``start`` and ``end``) that overlap
+    ``start``..``stop``: a week's column is laid out only from what
+    touches its own day."""
+    return [item for item in items if item.start < stop and item.end > start]
 
 
 def _week_of(day: date) -> list[date]:
@@ -331,11 +368,11 @@ def practitioner_grid(
     items = [Interval(a.start, a.end) for a in booked] + [i for spans in work.values() for i in spans]
     top, bottom = EARLIEST_TOP, LATEST_BOTTOM
     for on in days:
-        day_top, day_bottom = _window(on, zone, items)
+        day_top, day_bottom = _window(on, zone, _overlapping(items, *_range([on], zone)))
         top = min(top, day_top)
         bottom = None if bottom is None or day_bottom is None else max(bottom, day_bottom)
 
-    booked_by: dict[int, list[Appointment]] = defaultdict(list)
+    booked_by: dict[int, list[Booked]] = defaultdict(list)
     for appointment in booked:
         booked_by[appointment.practitioner_id].append(appointment)
     away_by: dict[int, list[TimeOff]] = defaultdict(list)
@@ -344,21 +381,22 @@ def practitioner_grid(
     columns: list[Column] = []
     for on in days:
         origin, end = _bounds(on, zone, top, bottom)
+        length = _minutes(end, origin)
+        shut = [closure for closure in closures if closure.first_day <= on <= closure.last_day]
         for person in people:
-            column = Column(on, origin, _minutes(end, origin), practitioner=person)
-            for interval in work.get(person.pk, []):
+            column = Column(on, origin, length, practitioner=person)
+            for interval in _overlapping(work.get(person.pk, []), origin, end):
                 if (place := _clip(interval, column)) is not None:
                     column.shades.append(Shade("work", *place, ""))
             for interval, row in dated_work.get((person.pk, on), []):
                 if (place := _clip(interval, column)) is not None:
                     column.shades.append(Shade("dated", *place, row.reason))
-            for leave in away_by[person.pk]:
+            for leave in _overlapping(away_by[person.pk], origin, end):
                 if (place := _clip(Interval(leave.start, leave.end), column)) is not None:
                     column.shades.append(Shade("away", *place, leave.reason))
-            for closure in closures:
-                if closure.first_day <= on <= closure.last_day:
-                    column.shades.append(Shade("closed", 0, column.length, closure.reason))
-            column.blocks = [block for appointment in booked_by[person.pk]
+            for closure in shut:
+                column.shades.append(Shade("closed", 0, column.length, closure.reason))
+            column.blocks = [block for appointment in _overlapping(booked_by[person.pk], origin, end)
                              if (block := _block(appointment, column, zone)) is not None]
             _lanes(column.blocks)
             column.now = _now_in(column, now)
@@ -388,7 +426,10 @@ def room_grid(
     length = _minutes(end, origin)
     shown_rooms: list[Room | None] = [*rooms]
     known = {room.pk for room in rooms}
-    shown_rooms += [room for room in {a.room_id: a.room for a in booked if a.room_id not in known}.values()]
+    # A room no longer open that still holds an appointment: its column is
+    # named from the row (no query for it).
+    shown_rooms += [None if room_id is None else Room(pk=room_id, location=location, name=name)
+                    for room_id, name in {a.room_id: a.room_name for a in booked if a.room_id not in known}.items()]
     columns = []
     for room in shown_rooms:
         column = Column(day, origin, length, room=room)

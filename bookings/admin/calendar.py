@@ -8,7 +8,9 @@ drag obeys the same rules as every other way of moving; a drop on a
 colleague's column hands the client over (the front desk's act,
 ``Act.REASSIGN``), with the same rules for the colleague. Every action
 works without the script: each block links to its appointment and to a
-page to move it, each hour of a column to the booking form.
+page to move it, each worked hour of the day view to the booking form
+(the week's columns link to their day instead; there the script books
+from a click).
 
 Pages (served under the panel's login check, ``clinic.admin_site``):
 ``calendar/`` (the day), ``calendar/week/``, ``calendar/rooms/`` and
@@ -19,6 +21,7 @@ redirect with a message otherwise).
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from html import escape as _html_escape
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -28,8 +31,8 @@ from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.functional import empty
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -121,98 +124,192 @@ def _flags(request, grid: calendar.Grid) -> None:
             block.flags = flags.get(block.appointment.client_id, [])
 
 
-def _decorate(request, grid: calendar.Grid) -> None:
+def escape(value) -> str:
+    """What ``django.utils.html.escape`` writes (the same five characters
+    replaced), without its care for lazy strings: a week calls it a
+    thousand times, and a lazy label passed to Django's stays lazy, so it
+    was translated and escaped again at every block."""
+    return _html_escape(str(value))
+
+
+class _Statements:
+    """The words every block may carry, translated and escaped once a page
+    (not once a column: a week has seventy)."""
+
+    def __init__(self):
+        self.confirmed, self.review, self.cleared, self.move, self.now = (escape(text) for text in (
+            _("client confirmed"), _("held for review"), _("cleared"), _("move"), _("Now")))
+        self.statuses = {value: escape(label) for value, label in AppointmentStatus.choices}
+
+
+def _caller(request):
+    """The signed-in user rather than the lazy stand-in the middleware puts
+    on the request (already read by the panel's login check): the policy is
+    asked about every block, and each attribute read through the stand-in
+    cost more than the policy's answer."""
+    user = request.user
+    wrapped = getattr(user, "_wrapped", user)
+    return user if wrapped is None or wrapped is empty else wrapped
+
+
+def _decorate(request, grid: calendar.Grid, view: str) -> None:
     """What each block and column offers this user: links, and whether
-    the block may be dragged."""
-    may_book = policies.may_book(request.user)
+    the block may be dragged. The day's columns link each working hour to
+    the booking form; the week's (seventy columns) do not: its column heads
+    link to their day, and the script books from a click on an hour worked
+    (``data-book``), so the page carries one address per column, not one
+    per hour."""
+    user = _caller(request)
+    may_book = policies.may_book(user)
     add = reverse("admin:bookings_appointment_add")
     change, move = _url_for_each("admin:bookings_appointment_change"), _move_url()
     now = timezone.now()
     zone = grid.zone
+    words = _Statements()
+    hourly = view != "week"
+    book_with, book_at = _("Book with %(who)s at %(at)s"), _("Book at %(at)s")
+    # The hours of a day's columns are the same instants: read the clocks
+    # once a day, not once a column.
+    hours_of: dict[datetime, tuple[str, list[tuple]]] = {}
     for column in grid.columns:
-        column.slots, marks = [], []
+        if column.origin not in hours_of:
+            readings = []
+            for mark in grid.hours:
+                local = (column.origin + timedelta(minutes=mark.top)).astimezone(zone)
+                start = f"{local:%Y-%m-%dT%H:%M}"
+                readings.append((mark.top, min(60, column.length - mark.top), local, start,
+                                 f"{add}?{urlencode({'start': start})}"))
+            hours_of[column.origin] = (",".join(f"{top}={start}" for top, _height, _local, start, _url in readings),
+                                       readings)
+        column.marks, readings = hours_of[column.origin]
+        column.slots = []
         who = column.practitioner.display_name if column.practitioner else None
         name = who or (column.room.name if column.room else _("No room"))
         column.label = f"{name}, {column.day:%a %d %b %Y}"
-        for mark in grid.hours:
-            local = (column.origin + timedelta(minutes=mark.top)).astimezone(zone)
-            start = f"{local:%Y-%m-%dT%H:%M}"
-            marks.append(f"{mark.top}={start}")
-            height = min(60, column.length - mark.top)
+        if may_book and not hourly and who:
+            column.book_url = f"{add}?{urlencode({'practitioner': column.practitioner.pk})}"
+        whose = f"&{urlencode({'practitioner': column.practitioner.pk})}" if who else ""
+        for top, height, local, start, url in readings if hourly and may_book else ():
             # Only where someone works: the booking rules refuse the rest.
-            if not may_book or (who and not column.works_during(mark.top, height)):
+            if who and not column.works_during(top, height):
                 continue
-            query = {"start": start, **({"practitioner": column.practitioner.pk} if who else {})}
             at = f"{local:%a %d %b, %H:%M}"
             column.slots.append({
-                "top": mark.top, "height": height, "local": local, "start": start,
-                "url": f"{add}?{urlencode(query)}",
-                "label": _("Book with %(who)s at %(at)s") % {"who": who, "at": at} if who else
-                _("Book at %(at)s") % {"at": at},
+                "top": top, "height": height, "local": local, "start": start, "url": url + whose,
+                "label": book_with % {"who": who, "at": at} if who else book_at % {"at": at},
             })
-        column.marks = ",".join(marks)
         for block in column.blocks:
             appointment = block.appointment
             block.url = change.replace(ID_MARK, str(appointment.pk))
-            block.movable = policies.may(request.user, Act.RESCHEDULE, appointment, now)
+            block.movable = policies.may(user, Act.RESCHEDULE, appointment, now)
             block.move_url = move.replace(ID_MARK, str(appointment.pk)) if block.movable else ""
-        column.html = column_html(column, by_room=grid.by_room)
+        column.html = column_html(column, by_room=grid.by_room, words=words)
 
 
-def column_html(column: calendar.Column, *, by_room: bool) -> SafeString:
+def column_html(column: calendar.Column, *, by_room: bool, words: _Statements | None = None) -> SafeString:
     """What is inside a column: the shaded spans, the links from empty
     hours, the "now" line and the blocks. Written here rather than by
     template tags: a week of ten practitioners holds hundreds of them, and
     the template language took ten times as long to write the same markup.
     Every value from the database goes through ``escape``."""
+    words = words or _Statements()
     out = []
     for shade in column.shades:
         label = escape(shade.label)
         title = f' title="{label}"' if label else ""
         inner = f'<span class="shade-label">{label}</span>' if label and shade.kind != "work" else ""
-        out.append(f'<div class="shade {shade.kind}" style="--top: {shade.top}; --height: {shade.height}"{title}>'
+        out.append(f'<div class="shade {shade.kind}" style="--top:{shade.top};--height:{shade.height}"{title}>'
                    f"{inner}</div>")
     for slot in column.slots:
-        out.append(f'<a class="slot" href="{escape(slot["url"])}" data-start="{slot["start"]}" style="--top: '
-                   f'{slot["top"]}; --height: {slot["height"]}" data-testid="slot"><span class="visually-hidden">'
+        out.append(f'<a class="slot" href="{escape(slot["url"])}" data-start="{slot["start"]}" style="--top:'
+                   f'{slot["top"]};--height:{slot["height"]}" data-testid="slot"><span class="visually-hidden">'
                    f'{escape(slot["label"])}</span></a>')
     if column.now is not None:
-        out.append(f'<div class="now" style="--top: {column.now}" data-testid="now"><span class="visually-hidden">'
-                   f'{escape(_("Now"))}</span></div>')
-    confirmed, review, cleared, move = (escape(text) for text in (
-        _("client confirmed"), _("held for review"), _("cleared"), _("move")))
-    statuses = {value: escape(label) for value, label in AppointmentStatus.choices}
+        out.append(f'<div class="now" style="--top:{column.now}" data-testid="now"><span class="visually-hidden">'
+                   f'{words.now}</span></div>')
     for block in column.blocks:
         appointment = block.appointment
-        client = escape(appointment.client.full_name)
+        client = escape(appointment.client_name)
         if by_room:
-            where = f" · {escape(appointment.practitioner.display_name)}"
+            where = f" · {escape(appointment.practitioner_name)}"
         else:
-            where = f" · {escape(appointment.room.name)}" if appointment.room_id else ""
+            where = f" · {escape(appointment.room_name)}" if appointment.room_id else ""
         marks = []
         if appointment.client_confirmed_at:
-            marks.append(f'<span class="block-confirmed">✓ {confirmed}</span>')
+            marks.append(f'<span class="block-confirmed">✓ {words.confirmed}</span>')
         if appointment.review_reason:
-            marks.append(f'<span class="block-review" title="{escape(appointment.review_reason)}">{review}</span>')
+            marks.append(f'<span class="block-review" title="{escape(appointment.review_reason)}">{words.review}'
+                         "</span>")
         for flag in block.flags:
-            lifted = f" ({cleared})" if flag.cleared else ""
+            lifted = f" ({words.cleared})" if flag.cleared else ""
             marks.append(f'<span class="block-flag flag-{escape(flag.tier)}" title="{escape(flag.tier_label)}: '
                          f'{escape(flag.rule)}{lifted}">⚑ {escape(flag.rule)}</span>')
         moving = ""
         if block.move_url:
-            moving = (f'<a class="block-move" href="{escape(block.move_url)}">{move}<span class="visually-hidden"> '
-                      f"{client}, {block.starts}</span></a>")
+            moving = (f'<a class="block-move" href="{escape(block.move_url)}">{words.move}<span '
+                      f'class="visually-hidden"> {client}, {block.starts}</span></a>')
+        # A lane of one is the stylesheet's default: most blocks say only where they are.
+        lanes = f";--lane:{block.lane};--lanes:{block.lanes}" if block.lanes > 1 else ""
         out.append(
             f'<article class="block status-{escape(appointment.status)}{" movable" if block.movable else ""}" '
-            f'style="--top: {block.top}; --height: {block.height}; --lane: {block.lane}; --lanes: {block.lanes}" '
+            f'style="--top:{block.top};--height:{block.height}{lanes}" '
             f'data-appointment="{appointment.pk}" data-testid="block">'
             f'<a class="block-open" href="{escape(block.url)}"><span class="block-time">{block.starts}–{block.ends} '
-            f'<span class="block-status">{statuses.get(appointment.status, "")}</span></span>'
+            f'<span class="block-status">{words.statuses.get(appointment.status, "")}</span></span>'
             f'<strong class="block-client">{client}</strong>'
-            f'<span class="block-service">{escape(appointment.service.name)}{where}</span></a>'
+            f'<span class="block-service">{escape(appointment.service_name)}{where}</span></a>'
             f'<span class="block-marks">{"".join(marks)}</span>{moving}</article>'
         )
     return mark_safe("".join(out))  # noqa: S308  (every value above is escaped)
+
+
+class _WithoutSidebar:
+    """The admin site as ``AdminSite.each_context`` sees it, with no list of
+    apps: that list (a permission check for every model, for the sidebar)
+    cost the calendar about as much as its own queries, and the grid wants
+    the width. Everything else of the frame (header, user links, messages)
+    is the site's own."""
+
+    def __init__(self, site):
+        self._site = site
+
+    def __getattr__(self, name):
+        return getattr(self._site, name)
+
+    def get_app_list(self, request, app_label=None):
+        return []
+
+
+def _frame(request) -> dict:
+    # (``admin.site`` is a lazy stand-in; its ``__class__`` is the real site's.)
+    frame = admin.site.__class__.each_context(_WithoutSidebar(admin.site), request)
+    return {**frame, "is_nav_sidebar_enabled": False}
+
+
+def grid_html(grid: calendar.Grid, view: str) -> tuple[SafeString, SafeString]:
+    """The column heads and the columns, for the same reason as
+    ``column_html``: a week has seventy of each, and the template language
+    spent more time on their few attributes than on everything else."""
+    per_day = len(grid.columns) // len(grid.days) if grid.days else 0
+    week = view == "week"
+    no_room = escape(_("No room"))
+    heads, bodies = [], []
+    for n, column in enumerate(grid.columns):
+        start = " day-start" if week and per_day and n % per_day == 0 else ""
+        if column.practitioner is not None:
+            name = escape(column.practitioner.display_name)
+            who = f' data-practitioner="{column.practitioner.pk}"'
+        else:
+            name, who = (escape(column.room.name) if column.room is not None else no_room), ""
+        day = (f'<a class="calendar-day" href="{escape(column.day_url)}">{column.day:%a %d %b}</a>'
+               if week else "")
+        heads.append(f'<div class="calendar-colhead{start}">{day}{name}</div>')
+        book = f' data-book="{escape(column.book_url)}"' if column.book_url else ""
+        bodies.append(
+            f'<section class="calendar-column{start}" data-column="{column.key}" data-marks="{column.marks}" '
+            f'data-day="{column.day:%Y-%m-%d}"{who}{book} aria-label="{escape(column.label)}" '
+            f'style="--length:{column.length}">{column.html}</section>')
+    return mark_safe("".join(heads)), mark_safe("".join(bodies))  # noqa: S308  (every value above is escaped)
 
 
 def _links(view: str, location: Location, day: date, step: timedelta, extra: dict) -> dict:
@@ -230,7 +327,7 @@ def _page(request, view: str):
         day = _day(request, location)
         chosen = _ids(request, "practitioner")
     except BadQuery as problem:
-        context = {**admin.site.each_context(request), "title": _("Calendar"), "problem": str(problem),
+        context = {**_frame(request), "title": _("Calendar"), "problem": str(problem),
                    "today_url": reverse(VIEWS[view])}
         return render(request, TEMPLATE, context, status=400)
     now = timezone.now()
@@ -245,8 +342,14 @@ def _page(request, view: str):
             time_off=policies.visible_time_off(request.user), now=now, week=view == "week")
     if record_policies.clinical_clients(request.user).exists():
         _flags(request, grid)
-    _decorate(request, grid)
+    _decorate(request, grid, view)
     extra = {"practitioner": chosen} if chosen else {}
+    if view == "week":  # each column's day opens the day view: its hours link to the booking form
+        day_view_url = reverse(VIEWS["day"])
+        to_day = {on: f"{day_view_url}?{urlencode({'location': location.pk, 'date': on, **extra}, doseq=True)}"
+                  for on in grid.days}
+        for column in grid.columns:
+            column.day_url = to_day[column.day]
     # One person's week (or day) at a time, for those who see several.
     team = [] if view == "rooms" else list(
         everyone.filter(active=True, working_hours__location=location).distinct().order_by("display_name", "pk"))
@@ -263,7 +366,7 @@ def _page(request, view: str):
         "rooms": _("Rooms: %(day)s") % {"day": f"{day:%a %d %b %Y}"},
     }[view]
     context = {
-        **admin.site.each_context(request),
+        **_frame(request),
         "title": title,
         "view": view,
         "grid": grid,
@@ -279,7 +382,7 @@ def _page(request, view: str):
         "move_url": reverse("admin:bookings_calendar_move"),
         "may_move_any": policies.may_ever(request.user, Act.RESCHEDULE),
         "now_label": wall_clock(now, location.time_zone),
-        "day_columns": len(grid.columns) // len(grid.days) if grid.days else 0,
+        "columns": grid_html(grid, view),
     }
     return render(request, TEMPLATE, context)
 

@@ -234,6 +234,30 @@ def test_the_week_and_the_rooms(desk, axe_source, busy_day, request):
     check(desk, axe_source, "the rooms")
 
 
+def test_the_week_books_from_a_click_on_a_worked_hour_and_links_its_days(desk, busy_day):
+    """The week has no link per hour: the script books from a click on an
+    hour the practitioner works; without it, a column's day opens the day view."""
+    day, _ = busy_day
+    sign_in(desk, "reception@demo.clinic")
+    desk.goto(f"/admin/calendar/week/?date={day.isoformat()}")
+    expect(desk.locator("a.slot")).to_have_count(0)
+    column = desk.locator(f"section[data-book][data-day='{day.isoformat()}']:has(.shade.work)").first
+    practitioner = column.get_attribute("data-practitioner")
+    worked = column.locator(".shade.work").last  # the afternoon: the demo books mornings
+    worked.scroll_into_view_if_needed()
+    box = worked.bounding_box()
+    desk.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] - 5)
+    expect(desk).to_have_url(re.compile(r"/admin/bookings/appointment/add/\?"))
+    assert f"practitioner={practitioner}" in desk.url
+    expect(desk.locator("#id_start_0")).to_have_value(day.isoformat())
+    expect(desk.locator("#id_practitioner")).to_have_value(practitioner)
+    desk.go_back()
+    desk.locator(f"section[data-day='{day.isoformat()}']").first.scroll_into_view_if_needed()
+    desk.get_by_role("link", name=f"{day:%a %d %b}").first.click()
+    expect(desk).to_have_url(re.compile(rf"/admin/calendar/\?location=\d+&date={day.isoformat()}$"))
+    expect(desk.locator("a.slot").first).to_be_attached()
+
+
 def test_a_practitioner_sees_their_own_column(desk, busy_day):
     day, appointments = busy_day
     sign_in(desk, "meena@demo.clinic")

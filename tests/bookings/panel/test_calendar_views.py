@@ -32,8 +32,9 @@ def as_role(client, staff, role):
     return client
 
 
-def blocks(response) -> list[Appointment]:
-    return [block.appointment for column in response.context["grid"].columns for block in column.blocks]
+def blocks(response) -> list[int]:
+    """The ids of the appointments the grid shows."""
+    return [block.appointment.pk for column in response.context["grid"].columns for block in column.blocks]
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -44,7 +45,7 @@ def test_who_sees_which_columns_and_blocks(client, staff, studio, booked, role, 
         assert response.status_code == 302 and "/admin/login/" in response["Location"]
         return
     assert response.status_code == 200
-    assert (booked in blocks(response)) is (role in SEES_THE_BLOCK)
+    assert (booked.pk in blocks(response)) is (role in SEES_THE_BLOCK)
     if page == "rooms":
         return
     shown = {column.practitioner for column in response.context["grid"].columns}
@@ -74,6 +75,37 @@ def test_only_those_who_book_get_links_from_empty_times(client, staff, studio, b
     other = BrowserClient()
     treating = as_role(other, staff, "assigned_practitioner").get(DAY, {"date": next_tuesday().isoformat()})
     assert all(not slot["url"] for c in treating.context["grid"].columns for slot in c.slots)
+
+
+def test_the_week_books_from_one_address_per_column_and_its_days_open_the_day_view(client, staff, studio, booked):
+    """The week carries no link per hour: a column the caller may book in
+    names the booking form once (the script adds the start), and each
+    column's day links to the day view, whose hours are links."""
+    add = reverse("admin:bookings_appointment_add")
+    day = next_tuesday()
+    desk = as_role(client, staff, "receptionist").get(WEEK, {"date": day.isoformat()})
+    page = desk.content.decode()
+    assert 'class="slot"' not in page
+    assert all(not column.slots for column in desk.context["grid"].columns)
+    mine = next(c for c in desk.context["grid"].columns
+                if c.practitioner == studio.practitioner and c.day == day)
+    assert mine.book_url == f"{add}?practitioner={studio.practitioner.pk}"
+    assert f'data-book="{add}?practitioner={studio.practitioner.pk}"' in page
+    to_day = f'href="{DAY}?location={studio.location.pk}&amp;date={day.isoformat()}"'
+    assert to_day in page
+    treating = as_role(BrowserClient(), staff, "assigned_practitioner").get(WEEK, {"date": day.isoformat()})
+    assert "data-book=" not in treating.content.decode()  # practitioners do not book
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_the_calendar_keeps_the_panel_s_frame_without_the_sidebar(client, staff, booked, page):
+    """The header, the breadcrumbs and the messages stay; the sidebar's
+    list of every model (built anew for each request) does not."""
+    response = as_role(client, staff, "receptionist").get(PAGES[page], {"date": next_tuesday().isoformat()})
+    text = response.content.decode()
+    assert 'id="header"' in text and 'class="breadcrumbs"' in text
+    assert 'id="nav-sidebar"' not in text
+    assert response.context["available_apps"] == []
 
 
 @pytest.mark.parametrize("query", [{"date": "2026-02-30"}, {"date": "9999-01-01"}, {"date": "1\t"},
@@ -297,4 +329,4 @@ def test_one_person_s_week_and_no_one_else_s_by_asking(client, staff, studio, bo
     other = as_role(BrowserClient(), staff, "other_practitioner").get(
         WEEK, {"date": next_tuesday().isoformat(), "practitioner": studio.practitioner.pk})
     assert other.status_code == 200
-    assert other.context["grid"].columns == [] and booked not in blocks(other)
+    assert other.context["grid"].columns == [] and booked.pk not in blocks(other)

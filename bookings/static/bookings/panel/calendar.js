@@ -2,6 +2,7 @@
    grid step under the pointer (without this script, at the hour), and a
    block dragged to another time asks the server to move it through the
    booking rules (without it, each block's "move" link does the same).
+   In the week, a click on a worked hour books there too.
    Each column lists its hours as "minutes from the top=local time", so
    the clocks' changes need no arithmetic here. */
 (function () {
@@ -62,6 +63,25 @@
       var url = new URL(slot.href, window.location.href);
       url.searchParams.set("start", start);
       event.preventDefault();
+      window.location.assign(url.toString());
+    });
+
+    /* The week has no link per hour (seventy columns): a column that may be
+       booked names the form once (data-book), and a click on an hour its
+       practitioner works books there. Without the script, the column's day
+       opens the day view, whose hours are links. */
+    grid.addEventListener("click", function (event) {
+      var column = event.target.closest(".calendar-column[data-book]");
+      if (!column || event.target.closest(".block, a")) { return; }
+      var minutes = Math.floor((event.clientY - column.getBoundingClientRect().top) / scale(grid) / step) * step;
+      var worked = Array.prototype.some.call(column.querySelectorAll(".shade.work, .shade.dated"), function (shade) {
+        var top = Number(shade.style.getPropertyValue("--top")), height = Number(shade.style.getPropertyValue("--height"));
+        return top <= minutes && minutes < top + height;
+      });
+      var start = worked && localAt(column, minutes);
+      if (!start) { return; }
+      var url = new URL(column.dataset.book, window.location.href);
+      url.searchParams.set("start", start);
       window.location.assign(url.toString());
     });
 
