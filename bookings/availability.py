@@ -232,24 +232,6 @@ def _dated_hours(plan: WorkPlan, weekly: tuple[Hours, ...]) -> dict[date, Hours]
     return hours
 
 
-def working_time(plan: WorkPlan, first_day: date, last_day: date) -> list[Interval]:
-    """The plan's working time that begins on the local dates from
-    ``first_day`` to ``last_day``, in UTC, with the engine's own reading of
-    the hours (dated hours added or replacing, a span past midnight kept
-    with the day it starts on, touching spans joined): what the staff
-    calendar shades as working."""
-    weekly = _weekly_hours(plan)
-    dated = _dated_hours(plan, weekly)
-    tz = plan.time_zone
-    intervals = []
-    day = first_day
-    while day <= last_day:
-        intervals += [Interval(_wall_instant(day, low, tz), _wall_instant(day, high, tz))
-                      for low, high in dated.get(day, weekly[day.weekday()])]
-        day += timedelta(days=1)
-    return intervals
-
-
 def _lead(wall: time, grid: timedelta) -> timedelta:
     step = int(grid.total_seconds())
     remainder = _seconds(wall) % step
@@ -642,9 +624,11 @@ def _next_step_at_or_after(instant: datetime, aligned: datetime, step: timedelta
 def working_intervals(plan: WorkPlan, first_day: date, last_day: date) -> list[Interval]:
     """The plan's working spans that begin on each local date from
     ``first_day`` to ``last_day`` (inclusive), in UTC, by the same rules the
-    engine books by: weekly hours, or a date's own hours, each span turned
-    into instants on its own date, so a change of clocks makes that day's
-    span shorter or longer."""
+    engine books by: weekly hours, or a date's own hours (added or
+    replacing), a span past midnight kept with the day it starts on,
+    touching spans joined, each span turned into instants on its own date,
+    so a change of clocks makes that day's span shorter or longer. What the
+    reports count as working time and the staff calendar shades."""
     weekly = _weekly_hours(plan)
     dated = _dated_hours(plan, weekly)
     tz = plan.time_zone

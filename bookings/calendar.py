@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Q, QuerySet
 
-from bookings.availability import DatedSpan, Interval, WeeklySpan, WorkPlan, local_instant, working_time
+from bookings.availability import DatedSpan, Interval, WeeklySpan, WorkPlan, local_instant, working_intervals
 from bookings.models import Appointment, AppointmentStatus, Closure, DatedHours, TimeOff, WorkingHours
 from bookings.selectors import appointments_with_details
 from clinic.models import Location, Practitioner, Room
@@ -355,11 +355,11 @@ def practitioner_grid(
     away = list(time_off.filter(practitioner_id__in=ids, start__lt=until, end__gt=since).order_by("start"))
     closures = list(Closure.objects.filter(location=location, first_day__lte=days[-1], last_day__gte=days[0]))
 
-    work = {pk: working_time(plan, days[0] - timedelta(days=1), days[-1]) for pk, plan in plans.items()}
+    work = {pk: working_intervals(plan, days[0] - timedelta(days=1), days[-1]) for pk, plan in plans.items()}
     dated_work: dict[tuple[int, date], list[tuple[Interval, DatedHours]]] = defaultdict(list)
     for row in dated_rows:
         only = WorkPlan(row.practitioner_id, location.pk, zone, (), (DatedSpan(row.day, row.starts_at, row.ends_at),))
-        for interval in working_time(only, row.day, row.day):
+        for interval in working_intervals(only, row.day, row.day):
             # Shown on its own day and, past midnight, on the next.
             for on in (row.day, row.day + timedelta(days=1)):
                 dated_work[row.practitioner_id, on].append((interval, row))

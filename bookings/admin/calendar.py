@@ -32,7 +32,6 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.functional import empty
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -142,16 +141,6 @@ class _Statements:
         self.statuses = {value: escape(label) for value, label in AppointmentStatus.choices}
 
 
-def _caller(request):
-    """The signed-in user rather than the lazy stand-in the middleware puts
-    on the request (already read by the panel's login check): the policy is
-    asked about every block, and each attribute read through the stand-in
-    cost more than the policy's answer."""
-    user = request.user
-    wrapped = getattr(user, "_wrapped", user)
-    return user if wrapped is None or wrapped is empty else wrapped
-
-
 def _decorate(request, grid: calendar.Grid, view: str) -> None:
     """What each block and column offers this user: links, and whether
     the block may be dragged. The day's columns link each working hour to
@@ -159,7 +148,7 @@ def _decorate(request, grid: calendar.Grid, view: str) -> None:
     link to their day, and the script books from a click on an hour worked
     (``data-book``), so the page carries one address per column, not one
     per hour."""
-    user = _caller(request)
+    user = request.user
     may_book = policies.may_book(user)
     add = reverse("admin:bookings_appointment_add")
     change, move = _url_for_each("admin:bookings_appointment_change"), _move_url()
