@@ -378,6 +378,17 @@ class Visitor:
     preferred_language: str = "en"
 
 
+def _new_client(person: Visitor) -> Client:
+    """The record of someone booking for the first time, inside their
+    booking's transaction. They asked for the booking's messages by giving
+    an email or a phone."""
+    return Client.objects.create(
+        full_name=person.full_name, phone=person.phone, email=person.email,
+        preferred_language=person.preferred_language,
+        email_reminders=bool(person.email), sms_reminders=bool(person.phone),
+    )
+
+
 def book_from_pages(
     *,
     user,
@@ -423,12 +434,7 @@ def book_from_pages(
         raise BookingError("intake_missing", field="intake")
     now = now or timezone.now()
     with transaction.atomic():
-        client = Client.objects.create(
-            full_name=visitor.full_name, phone=visitor.phone, email=visitor.email,
-            preferred_language=visitor.preferred_language,
-            # They asked for the booking's messages by giving these.
-            email_reminders=bool(visitor.email), sms_reminders=bool(visitor.phone),
-        )
+        client = _new_client(visitor)
         if intake is not None:
             screening.record_visitor_intake(client=client, answers=intake, address=address, now=now)
         return book_appointment(client=client, service=service, start=start, practitioner=practitioner, actor=None,
@@ -456,11 +462,7 @@ def book_walk_in(
         raise BookingError("client_missing", field="client")
     with transaction.atomic():
         if client is None:
-            client = Client.objects.create(
-                full_name=newcomer.full_name, phone=newcomer.phone, email=newcomer.email,
-                preferred_language=newcomer.preferred_language,
-                email_reminders=bool(newcomer.email), sms_reminders=bool(newcomer.phone),
-            )
+            client = _new_client(newcomer)
         return book_appointment(client=client, service=service, start=start, practitioner=practitioner, actor=actor,
                                 source=Source.STAFF, notes=notes, now=now)
 
