@@ -544,10 +544,16 @@ def book_once(*, idempotency_key: str | None, actor, **booking) -> Booked:
 # -- moving ---------------------------------------------------------------------
 
 
+def movable(status: str) -> bool:
+    """Whether an appointment in ``status`` can move at all (not once it is
+    over, cancelled or missed)."""
+    return status in OPEN
+
+
 def move_refusal(appointment: Appointment) -> BookingError | None:
-    """Why ``appointment`` cannot be moved to any time (it is over, cancelled,
-    or a no-show), or ``None``: the pages that offer times ask first."""
-    return None if appointment.status in OPEN else _refuse_move(appointment, Action.RESCHEDULED)
+    """Why ``appointment`` cannot be moved to any time, or ``None``: the
+    pages that offer times ask first."""
+    return None if movable(appointment.status) else _refuse_move(appointment, Action.RESCHEDULED)
 
 
 def _refuse_move(current: Appointment, action: str) -> BookingError:

@@ -190,7 +190,10 @@ def _decorate(request, grid: calendar.Grid, view: str) -> None:
         for block in column.blocks:
             appointment = block.appointment
             block.url = change.replace(ID_MARK, str(appointment.pk))
-            block.movable = policies.may(user, Act.RESCHEDULE, appointment, now)
+            # Who may move it (the policy), and whether it can move at all
+            # (the service: not once it is over, cancelled or missed).
+            block.movable = (policies.may(user, Act.RESCHEDULE, appointment, now)
+                             and services.movable(appointment.status))
             block.move_url = move.replace(ID_MARK, str(appointment.pk)) if block.movable else ""
         column.html = column_html(column, by_room=grid.by_room, words=words)
 

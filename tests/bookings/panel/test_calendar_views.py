@@ -330,3 +330,16 @@ def test_one_person_s_week_and_no_one_else_s_by_asking(client, staff, studio, bo
         WEEK, {"date": next_tuesday().isoformat(), "practitioner": studio.practitioner.pk})
     assert other.status_code == 200
     assert other.context["grid"].columns == [] and booked.pk not in blocks(other)
+
+
+def test_a_block_that_is_over_offers_no_move_to_anyone(client, staff, booked):
+    """The front desk may move anything that can still move; a session
+    that is over cannot, so it is neither draggable nor has a move link."""
+    from bookings.models import AppointmentStatus
+
+    desk = as_role(client, staff, "manager")
+    blocks_of = lambda: [block for column in desk.get(DAY, {"date": next_tuesday().isoformat()}).context[  # noqa: E731
+        "grid"].columns for block in column.blocks if block.appointment.pk == booked.pk]
+    assert [block.movable for block in blocks_of()] == [True]
+    Appointment.objects.filter(pk=booked.pk).update(status=AppointmentStatus.COMPLETED)
+    assert [(block.movable, block.move_url) for block in blocks_of()] == [(False, "")]
