@@ -562,6 +562,22 @@ def _refuse_move(current: Appointment, action: str) -> BookingError:
     )
 
 
+def _handed_to(
+    appointment: Appointment, practitioner: Practitioner | None, *, actor, now: datetime
+) -> Practitioner | None:
+    """Ask the policy about a move (and, to another practitioner, about the
+    handover, ``Act.REASSIGN``); the colleague it goes to, or ``None`` when
+    it stays with its own. An inactive colleague takes nothing."""
+    handed = practitioner if practitioner is not None and practitioner.pk != appointment.practitioner_id else None
+    if actor is not None:
+        policies.require(actor, Act.RESCHEDULE, appointment, now)
+        if handed is not None:
+            policies.require(actor, Act.REASSIGN, appointment, now)
+    if handed is not None and not handed.active:
+        raise BookingError("practitioner_inactive", field="practitioner")
+    return handed
+
+
 def reschedule_appointment(
     *,
     appointment: Appointment,
@@ -576,21 +592,15 @@ def reschedule_appointment(
     if the new one is claimed; on any refusal nothing changes. Moving to the
     start and practitioner it already has changes nothing."""
     now = now or timezone.now()
-    reassigning = practitioner is not None and practitioner.pk != appointment.practitioner_id
-    if actor is not None:
-        policies.require(actor, Act.RESCHEDULE, appointment, now)
-        if reassigning:
-            policies.require(actor, Act.REASSIGN, appointment, now)
+    new_hand = _handed_to(appointment, practitioner, actor=actor, now=now)
     _check_start(start, now)
     with _claiming_time():
         current = lock_row(Appointment.objects.select_related("service", "practitioner"), appointment.pk)
         if current.status not in OPEN:
             raise _refuse_move(current, Action.RESCHEDULED)
-        target = practitioner if reassigning else current.practitioner
-        if current.start == start and target.pk == current.practitioner_id:
+        target = new_hand or current.practitioner
+        if current.start == start and new_hand is None:
             return current
-        if not target.active:
-            raise BookingError("practitioner_inactive", field="practitioner")
         _, location_id, room_id = _claim(
             service=current.service, start=start, now=now, practitioner=target, actor=actor,
             ignore_appointment_id=current.pk,
@@ -610,9 +620,9 @@ def reschedule_appointment(
         current.location_id, current.room_id = location_id, room_id
         fields = ["start", "end", "buffer_end", "location", "room", "updated_at"]
         handed_over = {}
-        if target.pk != current.practitioner_id:
-            handed_over = {"previous_practitioner": current.practitioner_id, "new_practitioner": target.pk}
-            current.practitioner = target
+        if new_hand is not None:
+            handed_over = {"previous_practitioner": current.practitioner_id, "new_practitioner": new_hand.pk}
+            current.practitioner = new_hand
             fields.append("practitioner")
         if review_reason:
             current.status, current.review_reason = Status.PENDING, review_reason
@@ -637,20 +647,14 @@ def check_reschedule(
 ) -> None:
     """Raise what ``reschedule_appointment`` would refuse, writing nothing."""
     now = now or timezone.now()
-    reassigning = practitioner is not None and practitioner.pk != appointment.practitioner_id
-    if actor is not None:
-        policies.require(actor, Act.RESCHEDULE, appointment, now)
-        if reassigning:
-            policies.require(actor, Act.REASSIGN, appointment, now)
+    new_hand = _handed_to(appointment, practitioner, actor=actor, now=now)
     _check_start(start, now)
     if appointment.status not in OPEN:
         raise _refuse_move(appointment, Action.RESCHEDULED)
-    target = practitioner if reassigning else appointment.practitioner
-    if reassigning and not target.active:
-        raise BookingError("practitioner_inactive", field="practitioner")
-    if appointment.start != start or reassigning:
+    if appointment.start != start or new_hand is not None:
         _choose(
-            service=appointment.service, start=start, now=now, practitioner=target, actor=actor,
+            service=appointment.service, start=start, now=now, practitioner=new_hand or appointment.practitioner,
+            actor=actor,
             ignore_appointment_id=appointment.pk,
         )
         _check_client(client_id=appointment.client_id, start=start, end=start + (appointment.end - appointment.start),
