@@ -385,6 +385,17 @@ class NotesForm(PageForm):
                             max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 
 
+def review_page(request, choice: Choice, *, client, visitor, form, health_answered: bool,
+                refusal: DomainError | None = None, status: int = 200) -> HttpResponse:
+    """The summary and the confirm button; with the rules' ``refusal``
+    above them (409 for a conflict, else 400)."""
+    if refusal is not None:
+        status = 409 if refusal.is_conflict else 400
+    return render(request, "bookings/book/review.html", step_context(
+        request, choice, client=client, visitor=visitor, form=form, health_answered=health_answered,
+        refusal=refusal.message if refusal is not None else None), status=status)
+
+
 @never_cache
 @require_GET
 def review(request) -> HttpResponse:
@@ -408,12 +419,10 @@ def review(request) -> HttpResponse:
     except BookingError as error:
         if error.code in TAKEN:
             return taken_page(request, choice, error)
-        return render(request, "bookings/book/review.html", step_context(
-            request, choice, client=client, visitor=visitor, form=NotesForm(), refusal=error.message,
-            zone_name=str(_zone()), health_answered=health_answered), status=409 if error.is_conflict else 400)
-    return render(request, "bookings/book/review.html", step_context(
-        request, choice, client=client, visitor=visitor, form=NotesForm(), zone_name=str(_zone()),
-        health_answered=health_answered))
+        return review_page(request, choice, client=client, visitor=visitor, form=NotesForm(),
+                           health_answered=health_answered, refusal=error)
+    return review_page(request, choice, client=client, visitor=visitor, form=NotesForm(),
+                       health_answered=health_answered)
 
 
 @never_cache
@@ -434,8 +443,8 @@ def confirm(request) -> HttpResponse:
         return redirect(choice.url("book_health"))
     form = NotesForm(request.POST)
     if not form.is_valid():
-        return render(request, "bookings/book/review.html", step_context(
-            request, choice, client=client, visitor=visitor, form=form, zone_name=str(_zone()), health_answered=answers is not None), status=400)
+        return review_page(request, choice, client=client, visitor=visitor, form=form,
+                           health_answered=answers is not None, status=400)
     try:
         appointment = services.book_from_pages(
             user=request.user, visitor=visitor, service=choice.service, start=choice.start,
@@ -450,8 +459,7 @@ def confirm(request) -> HttpResponse:
             # questionnaire, say): ask them again rather than refuse.
             request.session.pop(HEALTH_KEY, None)
             return redirect(choice.url("book_health"))
-        return render(request, "bookings/book/review.html", step_context(
-            request, choice, client=client, visitor=visitor, form=form, refusal=error.message,
-            zone_name=str(_zone()), health_answered=answers is not None), status=409 if error.is_conflict else 400)
+        return review_page(request, choice, client=client, visitor=visitor, form=form,
+                           health_answered=answers is not None, refusal=error)
     forget_visitor(request)
     return redirect(links.manage_path(appointment.pk, appointment.client_id) + "?new=1")
