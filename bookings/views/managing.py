@@ -71,15 +71,16 @@ def slow_down(request, appointment: Appointment) -> HttpResponse:
     return render(request, "bookings/book/slow_down.html", {"location": appointment.location}, status=429)
 
 
-def _open_to(request, token: str, act: Act) -> Appointment | HttpResponse:
+def _open_to(request, token: str, act: Act | None = None) -> Appointment | HttpResponse:
     """The appointment a manage link names, when the link may still ``act``
-    on it and a POST is within the caller's rate limit; else the response
-    that stands instead."""
+    on it (with no act: see it, which a sound link always may) and a POST
+    is within the caller's rate limit; else the response that stands
+    instead."""
     try:
         appointment = open_manage_link(token)
     except Unusable as bad:
         return problem_page(request, bad.code)
-    refusal = policies.manage_link_refusal(appointment, act, timezone.now())
+    refusal = None if act is None else policies.manage_link_refusal(appointment, act, timezone.now())
     if refusal is not None:
         return problem_page(request, refusal)
     if request.method == "POST" and over_limit(request, "manage", settings.MANAGE_PAGE_RATE):
@@ -90,10 +91,9 @@ def _open_to(request, token: str, act: Act) -> Appointment | HttpResponse:
 @never_cache
 @require_GET
 def manage(request, token: str) -> HttpResponse:
-    try:
-        appointment = open_manage_link(token)
-    except Unusable as bad:
-        return problem_page(request, bad.code)
+    appointment = _open_to(request, token)
+    if isinstance(appointment, HttpResponse):
+        return appointment
     return page(request, "bookings/manage/view.html", appointment, token, new=request.GET.get("new") == "1",
                 manage_url=links.manage_url(appointment.pk, appointment.client_id))
 
@@ -102,10 +102,9 @@ def manage(request, token: str) -> HttpResponse:
 @require_GET
 def calendar_file(request, token: str) -> HttpResponse:
     """The appointment as an ICS file ("add to calendar")."""
-    try:
-        appointment = open_manage_link(token)
-    except Unusable as bad:
-        return problem_page(request, bad.code)
+    appointment = _open_to(request, token)
+    if isinstance(appointment, HttpResponse):
+        return appointment
     text = appointment_calendar_file(appointment, moves=selectors.moves_of(appointment.pk),
                                      cancelled=appointment.status == AppointmentStatus.CANCELLED, now=timezone.now())
     response = HttpResponse(text, content_type="text/calendar; charset=utf-8")
