@@ -4,10 +4,9 @@ appointment moved by choosing a free slot, and a walk-in found by a phone
 typed with its leading 0; then the lists and each role's home as they
 look, at 1280 px and on a phone.
 
-The clock is the demo's Monday at 11:30 in Chennai (the pages, the
-services and the demo all read ``django.utils.timezone.now``), so the day
-has sessions done, one under way, one client late and more to come,
-whatever the day the tests run. Screenshots go under
+The clock is the demo's Monday at 11:30 in Chennai (``DEMO_MONDAY``), so
+the day has sessions done, one under way, one client late and more to
+come, whatever the day the tests run. Screenshots go under
 ``var/screenshots/browser/test_panel_front_desk/``; those kept for the
 docs are copied to ``docs/screenshots/`` by hand."""
 
@@ -15,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -24,17 +22,16 @@ from playwright.sync_api import expect
 from bookings.models import Appointment, AppointmentEvent, AppointmentStatus
 from clinic.demo import DEMO_PASSWORD, RECEPTIONIST_EMAIL, load_demo
 from clinic.models import Client
-from tests.browser.conftest import BLOCKING_IMPACTS, PHONE, SCREENSHOTS, Problems, describe
+from tests.browser.conftest import BLOCKING_IMPACTS, DEMO_MONDAY, PHONE, SCREENSHOTS, Problems, describe
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
-CLOCK = datetime(2026, 12, 7, 11, 30, tzinfo=ZoneInfo("Asia/Kolkata"))
 DESK = {"width": 1280, "height": 900}
 
 
 @pytest.fixture
 def demo_day(monkeypatch):
-    monkeypatch.setattr(timezone, "now", lambda: CLOCK)
+    monkeypatch.setattr(timezone, "now", lambda: DEMO_MONDAY)
     return load_demo()
 
 
@@ -80,7 +77,7 @@ def open_tab(browser, live_server, axe_source, request) -> Iterator:
 
 
 def test_the_receptionist_runs_the_morning(demo_day, open_tab):
-    late = Appointment.objects.get(client__full_name="Suresh Narayanan", start=CLOCK)
+    late = Appointment.objects.get(client__full_name="Suresh Narayanan", start=DEMO_MONDAY)
     tab = open_tab(RECEPTIONIST_EMAIL)
     tab.goto("/admin/")
     row = tab.get_by_test_id(f"row-{late.pk}")
@@ -95,7 +92,7 @@ def test_the_receptionist_runs_the_morning(demo_day, open_tab):
     assert late.status == AppointmentStatus.CHECKED_IN
 
     # Deepa phones to come tomorrow instead: moved by choosing a free slot.
-    deepa = Appointment.objects.get(client__full_name="Deepa Iyer", start__date=CLOCK.date())
+    deepa = Appointment.objects.get(client__full_name="Deepa Iyer", start__date=DEMO_MONDAY.date())
     tab.goto(f"/admin/bookings/appointment/{deepa.pk}/change/")
     tab.get_by_test_id("act-reschedule").click()
     expect(tab.get_by_text("Asia/Kolkata")).to_be_visible()
@@ -127,7 +124,7 @@ def test_the_receptionist_runs_the_morning(demo_day, open_tab):
     anita = Client.objects.get(full_name="Anita Narayanan")
     assert str(anita.phone) == "+919840012345"
     booked = anita.appointments.get()
-    assert booked.start >= CLOCK
+    assert booked.start >= DEMO_MONDAY
     assert AppointmentEvent.objects.filter(appointment=booked, action="booked").exists()
 
 
