@@ -15,11 +15,22 @@ from django_celery_beat.schedulers import ModelEntry
 from bookings import tasks
 from bookings.models import Notification
 from clinic.celery import app
-from tests.bookings.notifications.conftest import delivered
+from tests.bookings.notifications.conftest import delivered, later
 from tests.bookings.notifications.test_dispatch import _due_reminders
 
 State = Notification.State
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def daytime(monkeypatch):
+    """The scenario's Monday, a minute past 08:00 in Chennai, for the tests
+    that run the task as beat would (on ``timezone.now``): on the real clock
+    a run at night in Chennai falls in the studio's quiet hours (21:00 to
+    08:00), which rightly hold every message back."""
+    clock = later(minutes=1)
+    monkeypatch.setattr(timezone, "now", lambda: clock)
+    return clock
 
 
 def test_the_task_is_routed_to_the_notifications_queue_with_limits_inside_the_lease():
@@ -43,10 +54,11 @@ def test_beat_runs_it_every_minute_from_a_schedule_the_staff_panel_can_edit():
         "bookings.dispatch", 60, "seconds", "notifications")
 
 
-def test_a_full_batch_queues_the_next_run_at_once_and_a_partial_one_does_not(studio, outbox, settings, monkeypatch):
+def test_a_full_batch_queues_the_next_run_at_once_and_a_partial_one_does_not(studio, outbox, settings, monkeypatch,
+                                                                              daytime):
     settings.NOTIFICATION_BATCH_SIZE = 3
     _due_reminders(studio, 5)
-    Notification.objects.filter(state=State.PENDING).update(not_before=timezone.now() - timedelta(minutes=1))
+    Notification.objects.filter(state=State.PENDING).update(not_before=daytime - timedelta(minutes=1))
     queued = []
     monkeypatch.setattr(tasks.dispatch, "apply_async", lambda *args, **kwargs: queued.append(kwargs))
     first = tasks.dispatch.apply().get()
@@ -56,10 +68,10 @@ def test_a_full_batch_queues_the_next_run_at_once_and_a_partial_one_does_not(stu
     assert len(delivered(outbox)) == 5
 
 
-def test_run_eagerly_a_backlog_drains_in_one_call(studio, outbox, settings):
+def test_run_eagerly_a_backlog_drains_in_one_call(studio, outbox, settings, daytime):
     settings.NOTIFICATION_BATCH_SIZE = 2
     _due_reminders(studio, 5)
-    Notification.objects.filter(state=State.PENDING).update(not_before=timezone.now() - timedelta(minutes=1))
+    Notification.objects.filter(state=State.PENDING).update(not_before=daytime - timedelta(minutes=1))
     app.conf.task_always_eager = True
     try:
         tasks.dispatch.delay()
