@@ -73,6 +73,16 @@ database in place; the next run replaces it.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# Run as a script, this file's folder comes first on the path, where
+# calendar.py would stand in for the standard library's ``calendar`` (which
+# the email and http packages import): the folder leaves the path first,
+# and the project's root comes in its place.
+HERE, ROOT = Path(__file__).resolve().parent, Path(__file__).resolve().parents[1]
+sys.path[:] = [str(ROOT)] + [entry for entry in sys.path if Path(entry or ".").resolve() != HERE]
+
 import cProfile
 import hashlib
 import http.client
@@ -85,7 +95,6 @@ import resource
 import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time as clock
@@ -95,12 +104,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 import environ  # noqa: E402
 

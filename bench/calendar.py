@@ -23,9 +23,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# Run as a script, this file's folder comes first on the path, and its name
-# would stand in for the standard library's ``calendar`` (which the email
-# package imports): the folder goes, the project's root comes instead.
+# Run as a script, this file's folder comes first on the path, where
+# calendar.py would stand in for the standard library's ``calendar`` (which
+# the email and http packages import): the folder leaves the path first,
+# and the project's root comes in its place.
 HERE, ROOT = Path(__file__).resolve().parent, Path(__file__).resolve().parents[1]
 sys.path[:] = [str(ROOT)] + [entry for entry in sys.path if Path(entry or ".").resolve() != HERE]
 

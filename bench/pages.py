@@ -16,15 +16,21 @@ the ratio page/API. Medians of ``BENCH_RUNS`` (25) runs, taken in turns.
 
 from __future__ import annotations
 
-import os
-import statistics
 import sys
-import time as clock
-from datetime import date, time, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+# Run as a script, this file's folder comes first on the path, where
+# calendar.py would stand in for the standard library's ``calendar`` (which
+# the email and http packages import): the folder leaves the path first,
+# and the project's root comes in its place.
+HERE, ROOT = Path(__file__).resolve().parent, Path(__file__).resolve().parents[1]
+sys.path[:] = [str(ROOT)] + [entry for entry in sys.path if Path(entry or ".").resolve() != HERE]
+
+import os
+import statistics
+import time as clock
+from datetime import date, time, timedelta
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings.base")
 os.environ.setdefault("SECRET_KEY", "bench-only-" + "b" * 40)
 os.environ.setdefault("API_THROTTLE_ANON", "1000000/minute")

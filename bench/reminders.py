@@ -24,17 +24,23 @@ written twice for one key, plus keys missing or rows not sent (target: 0).
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# Run as a script, this file's folder comes first on the path, where
+# calendar.py would stand in for the standard library's ``calendar`` (which
+# the email and http packages import): the folder leaves the path first,
+# and the project's root comes in its place.
+HERE, ROOT = Path(__file__).resolve().parent, Path(__file__).resolve().parents[1]
+sys.path[:] = [str(ROOT)] + [entry for entry in sys.path if Path(entry or ".").resolve() != HERE]
+
 import os
 import subprocess
-import sys
 import tempfile
 import time
 from datetime import time as clock_time
 from datetime import timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings.base")
 os.environ.setdefault("SECRET_KEY", "bench-only-" + "b" * 40)
 if not os.environ.get("REDIS_URL"):

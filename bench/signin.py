@@ -31,12 +31,21 @@ each server, baseline / config for each figure. Nothing is asserted.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# Run as a script, this file's folder comes first on the path, where
+# calendar.py would stand in for the standard library's ``calendar`` (which
+# the email and http packages import): the folder leaves the path first,
+# and the project's root comes in its place.
+HERE, ROOT = Path(__file__).resolve().parent, Path(__file__).resolve().parents[1]
+sys.path[:] = [str(ROOT)] + [entry for entry in sys.path if Path(entry or ".").resolve() != HERE]
+
 import http.client
 import json
 import os
 import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -44,11 +53,8 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 import environ  # noqa: E402
 
