@@ -440,15 +440,25 @@ def free_slots_and_zones(
     practitioner: Practitioner | None = None,
     now: datetime | None = None,
     with_notice: bool = True,
+    moving: Appointment | None = None,
 ) -> tuple[list[Slot], dict[int, ZoneInfo]]:
     """``free_slots``, with the time zone of each location they are at: the
     calendar's working hours carry it, so showing each time in its zone
-    costs no query of its own."""
-    calendar = calendar_for(service=service, first_day=first_day, last_day=last_day, practitioner=practitioner)
+    costs no query of its own.
+
+    ``moving``: the times are for moving that appointment, so its own time
+    is not busy (as the booking service judges a move: a late client's
+    session can slide by a quarter of an hour) and its current start, which
+    it holds already, is not offered."""
+    calendar = calendar_for(service=service, first_day=first_day, last_day=last_day, practitioner=practitioner,
+                            ignore_appointment_id=moving.pk if moving is not None else None)
     engine = Engine(calendar=calendar, service=service_spec(service), now=now or timezone.now(),
                     rules=booking_rules(with_notice=with_notice))
     zones = {plan.location_id: plan.time_zone for plan in calendar.plans}
-    return engine.free_slots(first_day, last_day), zones
+    slots = engine.free_slots(first_day, last_day)
+    if moving is not None:
+        slots = [slot for slot in slots if (slot[0], slot[2]) != (moving.start, moving.practitioner_id)]
+    return slots, zones
 
 
 def appointments_with_details() -> QuerySet[Appointment]:
@@ -584,14 +594,14 @@ class DaySlots:
 
 def free_days(
     *, service: Service, practitioner: Practitioner | None, first_day: date, days: int, now: datetime | None = None,
-    with_notice: bool = True,
+    with_notice: bool = True, moving: Appointment | None = None,
 ) -> tuple[list[DaySlots], ZoneInfo]:
     """Each day of the range with its free starts, shown on the location's
     clock, and that zone: the calendar's own fixed number of queries,
-    however many practitioners or days."""
+    however many practitioners or days. ``moving`` as for ``free_slots_and_zones``."""
     last_day = first_day + timedelta(days=days - 1)
     slots, zones = free_slots_and_zones(service=service, first_day=first_day, last_day=last_day,
-                                        practitioner=practitioner, now=now, with_notice=with_notice)
+                                        practitioner=practitioner, now=now, with_notice=with_notice, moving=moving)
     location = public_location() if not zones else None
     zone = next(iter(zones.values())) if zones else (location.time_zone if location else ZoneInfo(settings.TIME_ZONE))
     by_day: dict[date, dict[datetime, None]] = defaultdict(dict)
@@ -604,14 +614,14 @@ def free_days(
 
 def nearest_free(
     *, service: Service, practitioner: Practitioner | None, around: datetime, zone: ZoneInfo, limit: int = 6,
-    days: int = 7, now: datetime | None = None, with_notice: bool = True,
+    days: int = 7, now: datetime | None = None, with_notice: bool = True, moving: Appointment | None = None,
 ) -> tuple[list[datetime], ZoneInfo]:
     """Free starts near ``around`` (read on ``zone``'s clock) for a client
     who just lost it: that day's closest first, then the following days in
-    order."""
+    order. ``moving`` as for ``free_slots_and_zones``."""
     zone_days, zone = free_days(service=service, practitioner=practitioner,
                                 first_day=around.astimezone(zone).date(), days=days, now=now,
-                                with_notice=with_notice)
+                                with_notice=with_notice, moving=moving)
     local = around.astimezone(zone)
     same_day = [start for start in zone_days[0].starts if start != local] if zone_days else []
     same_day.sort(key=lambda start: abs(start - local))

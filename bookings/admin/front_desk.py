@@ -222,9 +222,10 @@ def _typed_start(text: str) -> datetime | None:
 
 
 def _nearest(*, service: Service, practitioner: Practitioner | None, around: datetime, zone: ZoneInfo,
-             user) -> list[dict]:
+             user, moving: Appointment | None = None) -> list[dict]:
     starts, zone = selectors.nearest_free(service=service, practitioner=practitioner, around=around, zone=zone,
-                                          limit=NEAREST, with_notice=policies.bound_by_min_notice(user))
+                                          limit=NEAREST, with_notice=policies.bound_by_min_notice(user),
+                                          moving=moving)
     return [{"value": start.isoformat(), "shown": wall_clock(start, zone)} for start in starts]
 
 
@@ -254,7 +255,7 @@ def reschedule_view(request, object_id: str):
             except BookingError as refusal:
                 error, status = refusal.message, 409 if refusal.is_conflict else 400
                 nearest = _nearest(service=appointment.service, practitioner=appointment.practitioner,
-                                   around=start, zone=zone, user=request.user)
+                                   around=start, zone=zone, user=request.user, moving=appointment)
             else:
                 messages.success(request, _("Moved: %(client)s, now %(start)s.") % {
                     "client": appointment.client, "start": wall_clock(start, zone)})
@@ -262,7 +263,7 @@ def reschedule_view(request, object_id: str):
     last_day = first_day + timedelta(days=SLOT_DAYS - 1)
     slots, zones = selectors.free_slots_and_zones(
         service=appointment.service, first_day=first_day, last_day=last_day, practitioner=appointment.practitioner,
-        with_notice=policies.bound_by_min_notice(request.user))
+        with_notice=policies.bound_by_min_notice(request.user), moving=appointment)
     return TemplateResponse(request, "admin/bookings/front_desk/reschedule.html", _context(
         request, _("Move an appointment"), appointment=appointment, starts=appointment.local(appointment.start),
         days=_slot_days(slots, zones, zone, first_day, SLOT_DAYS), zone=zone.key, error=error, nearest=nearest,

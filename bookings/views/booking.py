@@ -62,6 +62,7 @@ from phonenumber_field.formfields import PhoneNumberField
 
 from bookings import links, policies, screening, selectors, services
 from bookings.errors import BookingError
+from bookings.models import Appointment
 from bookings.views.limits import over_limit
 from clinic.errors import DomainError
 from clinic.inputs import CONTROL_CHARACTER, EARLIEST, LATEST
@@ -221,12 +222,13 @@ def home(request) -> HttpResponse:
 # -- the steps ---------------------------------------------------------------------
 
 
-def when_context(choice: Choice, *, now: datetime | None = None) -> dict:
-    """The day buttons and, for the chosen day, its times: one calendar read."""
+def when_context(choice: Choice, *, now: datetime | None = None, moving: Appointment | None = None) -> dict:
+    """The day buttons and, for the chosen day, its times: one calendar
+    read. ``moving``: the times are for moving that appointment."""
     zone = _zone()
     today = timezone.localdate(now or timezone.now(), timezone=zone)
     days, zone = selectors.free_days(service=choice.service, practitioner=choice.practitioner, first_day=today,
-                                     days=DAYS_SHOWN, now=now)
+                                     days=DAYS_SHOWN, now=now, moving=moving)
     chosen = next((day for day in days if day.day == choice.day), None)
     return {
         "days": days, "chosen": chosen, "zone_name": str(zone), "zone": zone,

@@ -157,7 +157,7 @@ def reschedule(request, token: str) -> HttpResponse:
             if error.code in TAKEN or error.code in {"outside_working_hours", "off_grid", "practitioner_away"}:
                 nearest, _zone = selectors.nearest_free(service=appointment.service,
                                                         practitioner=appointment.practitioner, around=start,
-                                                        zone=appointment.location.time_zone)
+                                                        zone=appointment.location.time_zone, moving=appointment)
                 return page(request, "bookings/manage/reschedule.html", appointment, token, status=409,
                             **_when(appointment, start.astimezone(appointment.location.time_zone).date(), start),
                             taken=error.message, nearest=nearest)
@@ -169,5 +169,5 @@ def reschedule(request, token: str) -> HttpResponse:
 
 def _when(appointment: Appointment, day, start) -> dict:
     choice = Choice(service=appointment.service, practitioner=appointment.practitioner, day=day, start=start)
-    context = when_context(choice)
+    context = when_context(choice, moving=appointment)
     return {**context, "choice": choice}

@@ -108,6 +108,19 @@ def test_reschedule_to_a_taken_time_offers_the_nearest(browser, studio, booked):
     assert booked.start == local(next_tuesday(), 10)
 
 
+def test_the_move_page_offers_times_overlapping_its_own_but_not_the_start_it_has(browser, booked):
+    """Moving by a quarter of an hour: the appointment's own time is not busy
+    for its move (the booking service judges it so), and the start it has
+    already is no choice."""
+    day = next_tuesday()
+    offered = ids_of(browser.get(link(booked) + "move/", {"date": day.isoformat()}), "slot-")
+    assert "1015" in offered and "1000" not in offered
+    response = browser.post(link(booked) + "move/", {"start": local(day, 10, 15).isoformat()})
+    assert response.status_code == 302
+    booked.refresh_from_db()
+    assert booked.start == local(day, 10, 15)
+
+
 def test_reschedule_with_a_bad_time_is_a_400(browser, booked):
     assert browser.post(link(booked) + "move/", {"start": "nonsense"}).status_code == 400
     assert browser.get(link(booked) + "move/", {"date": "2026-13-01"}).status_code == 400

@@ -194,10 +194,26 @@ def test_the_page_lists_the_practitioner_s_free_starts_in_the_location_s_zone(cl
     assert "Asia/Kolkata" in page
     offered = [start["value"] for one_day in response.context["days"] for start in one_day["starts"]]
     assert local(MONDAY, 14).isoformat() in offered
-    # The desk moves inside the minimum notice (two hours): 12:00 today is
-    # taken by this very appointment, but 11:45 is not offered: it has passed.
+    # The desk moves inside the minimum notice (two hours), but not into
+    # the past: 11:15 is not offered at 11:30.
     assert local(MONDAY, 11, 15).isoformat() not in offered
     assert response.context["days"][0]["day"] == MONDAY
+
+
+def test_a_session_slides_into_its_own_time(client, staff, day):  # noqa: F811
+    """The appointment's own time is not busy for its move, as the booking
+    service judges it: the client is early, and the desk is offered 11:45
+    for the 12:00 session (the hour before lunch has no other start) and
+    moves it there; the start it has already is no choice."""
+    client.force_login(staff["receptionist"])
+    response = client.get(url("reschedule", day["due"]))
+    offered = [start["value"] for one_day in response.context["days"] for start in one_day["starts"]]
+    assert local(MONDAY, 11, 45).isoformat() in offered
+    assert local(MONDAY, 12).isoformat() not in offered
+    response = client.post(url("reschedule", day["due"]), {"start": local(MONDAY, 11, 45).isoformat()})
+    assert response.status_code == 302
+    day["due"].refresh_from_db()
+    assert day["due"].start == local(MONDAY, 11, 45)
 
 
 def test_a_session_that_is_over_offers_no_times_and_says_why(client, staff, day):  # noqa: F811
