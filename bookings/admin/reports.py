@@ -270,9 +270,12 @@ def _reminders(data: reports.Reports) -> Table:
         notes=[gettext("%(confirmed)s of %(reminded)s appointments that got a reminder were confirmed by the client "
                        "(%(rate)s).") % {"confirmed": confirmation.confirmed, "reminded": confirmation.reminded,
                                           "rate": percent(confirmation.rate)}],
-        csv_headers=["channel", "sent", "failed", "delivery_rate"],
-        csv_rows=[[row.channel, row.sent, row.failed, _rate(row.rate)] for row in report.delivery]
-        + [["confirmed_of_reminded", confirmation.confirmed, confirmation.reminded, _rate(confirmation.rate)]],
+        # One shape for both measures, so every column means one thing:
+        # rate = count / out_of (delivered of sent and failed; confirmed of reminded).
+        csv_headers=["measure", "channel", "count", "out_of", "rate"],
+        csv_rows=[["delivered", row.channel, row.sent, row.sent + row.failed, _rate(row.rate)]
+                  for row in report.delivery]
+        + [["confirmed", "", confirmation.confirmed, confirmation.reminded, _rate(confirmation.rate)]],
         bars=bars, scale_to=1,
     )
 

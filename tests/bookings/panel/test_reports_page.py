@@ -123,8 +123,11 @@ def test_each_download_holds_the_raw_figures(client, people_and_root, week):
     assert rows("attendance")[1:] == [["before", "4", "1", "0.2500", "0", "0.0000"],
                                       ["since", "4", "1", "0.2500", "1", "0.2500"],
                                       ["all", "8", "2", "0.2500", "1", "0.1250"]]
-    assert rows("reminders")[1:] == [["email", "2", "1", "0.6667"], ["sms", "1", "1", "0.5000"],
-                                     ["whatsapp", "1", "0", "1.0000"], ["confirmed_of_reminded", "2", "4", "0.5000"]]
+    # Every row in the columns its header names: the confirmations too (they were
+    # written under "sent" and "failed", so a spreadsheet read 4 reminders as failed).
+    assert rows("reminders") == [["measure", "channel", "count", "out_of", "rate"],
+                                 ["delivered", "email", "2", "3", "0.6667"], ["delivered", "sms", "1", "2", "0.5000"],
+                                 ["delivered", "whatsapp", "1", "1", "1.0000"], ["confirmed", "", "2", "4", "0.5000"]]
 
 
 def test_a_name_that_would_run_as_a_formula_is_written_as_text(client, people_and_root, week):
