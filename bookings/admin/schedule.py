@@ -22,7 +22,8 @@ from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import number_format
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from bookings import policies, selectors, services
@@ -30,7 +31,9 @@ from bookings.admin import front_desk, home
 from bookings.admin.flags import AppointmentFlags
 from bookings.admin.notifications import NotificationInline
 from bookings.errors import BookingError
-from bookings.models import Appointment, AppointmentEvent, AppointmentStatus, Closure, DatedHours, Source, TimeOff, WorkingHours
+from bookings.models import (
+    Appointment, AppointmentEvent, AppointmentStatus, Closure, DatedHours, Notification, Source, TimeOff, WorkingHours,
+)
 from bookings.policies import Act
 from clinic import inputs
 from clinic.admin import LocationAdmin, PractitionerAdmin, typed_phone
@@ -184,14 +187,63 @@ def _event_at(modeladmin, event: AppointmentEvent) -> str:
     return event.appointment.local(event.at)
 
 
+_STATUSES = dict(AppointmentStatus.choices)
+
+
+@admin.display(description=_("from status"))
+def _event_from(modeladmin, event: AppointmentEvent) -> str:
+    return _STATUSES.get(event.from_status, event.from_status) or "–"
+
+
+@admin.display(description=_("to status"))
+def _event_to(modeladmin, event: AppointmentEvent) -> str:
+    return _STATUSES.get(event.to_status, event.to_status)
+
+
+# What an event's details name, as the trail says it; a key not listed
+# here is shown as it is stored.
+_DETAIL_LABELS = {
+    "source": _("booked through"), "review_reason": _("held for review"), "previous_start": _("was at"),
+    "new_start": _("now at"), "previous_practitioner": _("was with"), "new_practitioner": _("now with"),
+    "notification": _("message"), "kind": _("kind"), "channel": _("channel"), "attempts": _("attempts"),
+    "error": _("error"),
+}
+
+
+def _detail_value(event: AppointmentEvent, key: str, value) -> str:
+    """A stored detail as the staff read it: a time on the location's
+    clocks with its zone (it is stored in UTC or with its offset), a
+    practitioner by name, a choice by its label."""
+    if key in ("previous_start", "new_start") and isinstance(value, str):
+        try:
+            return event.appointment.local(datetime.fromisoformat(value))
+        except ValueError:
+            return value
+    if key in ("previous_practitioner", "new_practitioner"):
+        return str(Practitioner.objects.filter(pk=value).first() or value)
+    labels = {"source": Source.choices, "kind": Notification.Kind.choices, "channel": Notification.Channel.choices}
+    return str(dict(labels.get(key, ())).get(value, value))
+
+
+@admin.display(description=_("details"))
+def _event_details(modeladmin, event: AppointmentEvent) -> str:
+    details = event.details if isinstance(event.details, dict) else {}
+    if not details:
+        return "–"
+    return format_html_join(
+        mark_safe("<br>"), "{}: {}",  # noqa: S308  (a constant)
+        ((_DETAIL_LABELS.get(key, key), _detail_value(event, key, value)) for key, value in details.items()),
+    )
+
+
 class AppointmentEventInline(admin.TabularInline):
     model = AppointmentEvent
     extra = 0
     can_delete = False
-    fields = ["at_local", "action", "from_status", "to_status", "actor", "details"]
+    fields = ["at_local", "action", "from_shown", "to_shown", "actor", "details_shown"]
     readonly_fields = fields
 
-    at_local = _event_at
+    at_local, from_shown, to_shown, details_shown = _event_at, _event_from, _event_to, _event_details
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("appointment__location", "actor")
@@ -690,15 +742,15 @@ class ClosureAdmin(admin.ModelAdmin):
 
 @admin.register(AppointmentEvent)
 class AppointmentEventAdmin(admin.ModelAdmin):
-    list_display = ["at_local", "appointment", "action", "from_status", "to_status", "actor"]
+    list_display = ["at_local", "appointment", "action", "from_shown", "to_shown", "actor"]
     list_filter = ["action"]
     search_fields = ["appointment__client__full_name"]
     list_select_related = ["appointment__client", "appointment__practitioner", "appointment__service",
                            "appointment__location", "actor"]
-    fields = ["appointment", "action", "at_local", "from_status", "to_status", "actor", "details"]
+    fields = ["appointment", "action", "at_local", "from_shown", "to_shown", "actor", "details_shown"]
     readonly_fields = fields
 
-    at_local = _event_at
+    at_local, from_shown, to_shown, details_shown = _event_at, _event_from, _event_to, _event_details
 
     def get_queryset(self, request):
         return policies.visible_events(request.user, super().get_queryset(request))

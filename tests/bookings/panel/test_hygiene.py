@@ -5,6 +5,7 @@ end when idle, and the demo tells the therapists their logins."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -116,6 +117,23 @@ def test_every_staff_act_on_an_appointment_leaves_its_event(client, staff, day):
     assert sorted(by_staff.values_list("appointment_id", "action")) == sorted([
         (day["due"].pk, "checked_in"), (day["due"].pk, "completed"), (day["late"].pk, "rescheduled"),
         (day["late"].pk, "notes_changed"), (day["late"].pk, "cancelled")])
+
+
+def test_the_trail_shows_a_move_on_the_location_s_clocks_in_words(client, staff, day, studio):  # noqa: F811
+    """An event's details as the staff read them: the old and the new time
+    on the location's clocks with the zone (the old one is stored in UTC),
+    the colleague handed to by name, statuses by their labels; no JSON."""
+    services.reschedule_appointment(appointment=day["due"], start=local(TUESDAY, 15), actor=staff["receptionist"],
+                                    practitioner=studio.other_practitioner)
+    client.force_login(staff["receptionist"])
+    for path in (reverse("admin:bookings_appointment_change", args=[day["due"].pk]),
+                 reverse("admin:bookings_appointmentevent_change",
+                         args=[AppointmentEvent.objects.get(appointment=day["due"], action="rescheduled").pk])):
+        page = client.get(path).content.decode()
+        assert "was at: Mon 07 Dec 2026, 12:00 IST" in page and "now at: Tue 08 Dec 2026, 15:00 IST" in page
+        assert f"now with: {studio.other_practitioner}" in page and f"was with: {studio.practitioner}" in page
+        assert "+00:00" not in page and "previous_start" not in page and "&quot;source&quot;" not in page
+        assert not re.search(r">\s*confirmed\s*<", page)  # the status's label, not its code
 
 
 def test_notes_left_as_they_were_leave_no_event(day):  # noqa: F811
