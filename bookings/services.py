@@ -731,6 +731,21 @@ def cancel_appointment(
     return current
 
 
+def life_cycle_open(appointment: Appointment, now: datetime) -> frozenset[Act]:
+    """The life-cycle steps ``appointment`` can take at ``now``, whoever
+    asks (who may is the policy's): approve a pending one, check in a
+    confirmed one from ``CHECK_IN_OPENS_MINUTES`` before its start, record
+    a no-show once the start has passed, complete a checked-in session.
+    The buttons ask this first; the steps themselves refuse the rest."""
+    status, opens = appointment.status, timedelta(minutes=settings.CHECK_IN_OPENS_MINUTES)
+    steps = {Status.PENDING: {Act.APPROVE}, Status.CHECKED_IN: {Act.COMPLETE}}.get(status, set())
+    if status == Status.CONFIRMED:
+        steps = {Act.CHECK_IN} if now >= appointment.start - opens else set()
+        if now >= appointment.start:
+            steps.add(Act.NO_SHOW)
+    return frozenset(steps)
+
+
 def check_in(*, appointment: Appointment, actor=None, now: datetime | None = None) -> Appointment:
     """Check the client in, from ``CHECK_IN_OPENS_MINUTES`` before the start."""
     now = now or timezone.now()

@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bookings import policies, selectors
+from bookings import policies, selectors, services
 from bookings.models import Appointment, AppointmentStatus
 from bookings.policies import Act
 from clinic import roles
@@ -68,27 +68,12 @@ ACT_BUTTONS = {
     Act.COMPLETE: _("Complete"),
     Act.NO_SHOW: _("No-show"),
 }
-# Which button suits which status: the service refuses the rest anyway.
-FITS = {
-    Act.APPROVE: {AppointmentStatus.PENDING},
-    Act.CHECK_IN: {AppointmentStatus.CONFIRMED},
-    Act.COMPLETE: {AppointmentStatus.CHECKED_IN},
-    Act.NO_SHOW: {AppointmentStatus.CONFIRMED},
-}
-
-
 def row_acts(user, appointment: Appointment, now: datetime) -> list[tuple[str, str]]:
     """The life-cycle buttons to show on ``appointment``: those the policy
-    allows ``user`` and its status can take (a no-show once it started)."""
-    allowed = policies.acts_on(user, appointment, now)
-    shown = []
-    for act in ROW_ACTS:
-        if act not in allowed or appointment.status not in FITS[act]:
-            continue
-        if act is Act.NO_SHOW and appointment.start > now:
-            continue
-        shown.append((act.value, str(ACT_BUTTONS[act])))
-    return shown
+    allows ``user`` and the appointment can take now (the booking service's
+    ``life_cycle_open``: no check-in the day before, no no-show before the start)."""
+    allowed = policies.acts_on(user, appointment, now) & services.life_cycle_open(appointment, now)
+    return [(act.value, str(ACT_BUTTONS[act])) for act in ROW_ACTS if act in allowed]
 
 
 def _rows(user, day: list[Appointment], now: datetime) -> list[Row]:

@@ -128,6 +128,25 @@ def test_the_change_page_offers_the_buttons_the_policy_allows(client, staff, day
     assert 'data-testid="act-' not in done  # a completed session has nothing left to do
 
 
+def test_check_in_is_offered_from_when_it_opens(client, staff, day, studio, settings):  # noqa: F811
+    """Tomorrow's session offers no check-in (the service would refuse it:
+    it opens two hours before the start); today's at 12:00 does at 11:30,
+    and one at 14:00 does not yet."""
+    settings.CHECK_IN_OPENS_MINUTES = 120
+    client.force_login(staff["receptionist"])
+    tomorrow = services.book_appointment(client=studio.other_client, practitioner=studio.practitioner,
+                                         service=studio.service, start=local(TUESDAY, 10), source=Source.APP,
+                                         actor=None, now=NOW)
+    later = services.book_appointment(client=studio.other_client, practitioner=studio.other_practitioner,
+                                      service=studio.service, start=local(MONDAY, 14), source=Source.APP,
+                                      actor=None, now=NOW)
+    assert 'data-testid="act-check_in"' not in client.get(url("change", tomorrow)).content.decode()
+    assert 'data-testid="act-check_in"' not in client.get(url("change", later)).content.decode()
+    assert 'data-testid="act-check_in"' in client.get(url("change", day["due"])).content.decode()
+    settings.CHECK_IN_OPENS_MINUTES = 150
+    assert 'data-testid="act-check_in"' in client.get(url("change", later)).content.decode()
+
+
 def test_a_practitioner_is_offered_no_move_once_it_has_started(client, staff, day, monkeypatch):  # noqa: F811
     monkeypatch.setattr(timezone, "now", lambda: local(MONDAY, 12, 5))
     client.force_login(staff["assigned_practitioner"])
