@@ -378,8 +378,10 @@ def bar_chart_svg(bars: Iterable[Bar], *, title: str, desc: str, ident: str, sca
     rows = [(bar, _finite(bar.value)) for bar in bars]
     rows = [(bar, value if value is not None and value >= 0 else None) for bar, value in rows]
     largest = max([value for _, value in rows if value is not None] + [scale_to or 0])
-    label_w, value_w, row_h, top = 168, 78, 26, 10
-    width = 460
+    # Room for a shortened label (28 characters at 11.5 px: up to about
+    # 190 px) to the left of the bars, so none is cut at the chart's edge.
+    label_w, value_w, row_h, top = 210, 78, 26, 10
+    width = 500
     track_w = width - label_w - value_w
     height = top * 2 + max(len(rows), 1) * row_h
     parts = _open_svg(width, height, ident, title, desc, "bar-chart")

@@ -195,15 +195,18 @@ def _decorate(request, grid: calendar.Grid, view: str) -> None:
             block.movable = (policies.may(user, Act.RESCHEDULE, appointment, now)
                              and services.movable(appointment.status))
             block.move_url = move.replace(ID_MARK, str(appointment.pk)) if block.movable else ""
-        column.html = column_html(column, by_room=grid.by_room, words=words)
+        column.html = column_html(column, by_room=grid.by_room, words=words, narrow=not hourly)
 
 
-def column_html(column: calendar.Column, *, by_room: bool, words: _Statements | None = None) -> SafeString:
+def column_html(column: calendar.Column, *, by_room: bool, words: _Statements | None = None,
+                narrow: bool = False) -> SafeString:
     """What is inside a column: the shaded spans, the links from empty
     hours, the "now" line and the blocks. Written here rather than by
     template tags: a week of ten practitioners holds hundreds of them, and
     the template language took ten times as long to write the same markup.
-    Every value from the database goes through ``escape``."""
+    Every value from the database goes through ``escape``. In a ``narrow``
+    column (the week's) a block's move link is an arrow, its word said to
+    screen readers and on hover, so the times beside it stay readable."""
     words = words or _Statements()
     out = []
     for shade in column.shades:
@@ -237,7 +240,11 @@ def column_html(column: calendar.Column, *, by_room: bool, words: _Statements | 
             marks.append(f'<span class="block-flag flag-{escape(flag.tier)}" title="{escape(flag.tier_label)}: '
                          f'{escape(flag.rule)}{lifted}">⚑ {escape(flag.rule)}</span>')
         moving = ""
-        if block.move_url:
+        if block.move_url and narrow:
+            moving = (f'<a class="block-move" href="{escape(block.move_url)}" title="{words.move}">'
+                      f'<span aria-hidden="true">↕</span><span class="visually-hidden">{words.move} {client}, '
+                      f'{block.starts}</span></a>')
+        elif block.move_url:
             moving = (f'<a class="block-move" href="{escape(block.move_url)}">{words.move}<span '
                       f'class="visually-hidden"> {client}, {block.starts}</span></a>')
         # A lane of one is the stylesheet's default: most blocks say only where they are.

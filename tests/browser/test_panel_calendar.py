@@ -220,6 +220,14 @@ def test_the_week_and_the_rooms(desk, axe_source, busy_day, request):
     expect(desk.locator(f"[data-appointment='{appointments[0].pk}']")).to_be_visible()
     shoot(desk, request, "week")
     check(desk, axe_source, "the week")
+    # In the week's narrow columns the "move" link leaves a block's times readable.
+    hidden = desk.evaluate("""() => [...document.querySelectorAll('.block.movable')].filter(block => {
+        const range = document.createRange();
+        range.selectNodeContents(block.querySelector('.block-time').firstChild);
+        const time = range.getBoundingClientRect(), move = block.querySelector('.block-move').getBoundingClientRect();
+        return time.right > move.left + 1 && time.bottom > move.top + 1;
+    }).map(block => block.dataset.appointment)""")
+    assert not hidden, f"blocks whose times the move link covers: {hidden}"
     # One therapist's week fits the desk's screen whole.
     desk.get_by_role("navigation", name="Whose calendar").get_by_role("link", name="Meena R.").click()
     expect(desk.locator(".calendar-colhead")).to_have_count(7)

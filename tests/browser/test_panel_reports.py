@@ -67,6 +67,10 @@ def test_a_manager_reads_the_reports_and_downloads_one(desk, axe_source):
     expect(desk.get_by_role("heading", name="Utilisation per practitioner")).to_be_visible()
     expect(desk.locator("svg.bar-chart")).to_have_count(6)
     expect(desk.locator("#report-revenue-by-service tbody tr").first).to_contain_text("₹")
+    # Every bar's label inside its chart: the longest treatment names were cut at the left edge.
+    cut = desk.evaluate("() => [...document.querySelectorAll('svg.bar-chart g.bar')]"
+                        ".map(g => g.querySelector('text')).filter(t => t.getBBox().x < 0).map(t => t.textContent)")
+    assert not cut, f"labels cut at the chart's edge: {cut}"
     accessible(desk, axe_source, "the reports page")
     keep(desk, "panel-reports")
     desk.set_viewport_size(PHONE)
