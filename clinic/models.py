@@ -176,9 +176,11 @@ class Client(models.Model):
     email_reminders = models.BooleanField(
         default=False, help_text=_("The client agreed to appointment reminders by email.")
     )
-    sms_reminders = models.BooleanField(default=False, help_text=_("The client agreed to appointment reminders by SMS."))
+    sms_reminders = models.BooleanField(
+        _("SMS reminders"), default=False, help_text=_("The client agreed to appointment reminders by SMS.")
+    )
     whatsapp_reminders = models.BooleanField(
-        default=False, help_text=_("The client agreed to appointment reminders by WhatsApp.")
+        _("WhatsApp reminders"), default=False, help_text=_("The client agreed to appointment reminders by WhatsApp.")
     )
     emergency_contact_name = models.CharField(max_length=150, blank=True)
     emergency_contact_phone = PhoneNumberField(blank=True)
