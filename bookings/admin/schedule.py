@@ -464,11 +464,13 @@ class AppointmentAdmin(AppointmentFlags, admin.ModelAdmin):
         return False
 
     def _editable(self, request, obj: Appointment) -> list[str]:
-        """The fields of ``obj`` this user may change here."""
+        """The fields of ``obj`` this user may change here: as the policy
+        allows, and the time only while it can still move (the service's
+        ``movable``: not once it is over, cancelled or missed)."""
         acts = policies.acts_on(request.user, obj)
         return [
             name for name, act in (("start", Act.RESCHEDULE), ("notes_for_practitioner", Act.EDIT_NOTES))
-            if act in acts
+            if act in acts and (name != "start" or services.movable(obj.status))
         ]
 
     def _read_only(self, request, obj: Appointment | None) -> list[str]:

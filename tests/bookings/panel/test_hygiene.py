@@ -88,6 +88,19 @@ def test_late_cancellation_is_said_only_of_a_cancelled_appointment(client, staff
     assert "Yes: cancelled inside the cancellation window" in client.get(change).content.decode()
 
 
+def test_a_cancelled_or_finished_appointment_offers_no_time_to_change(client, staff, day):  # noqa: F811
+    """The date and time fields are there while it can move; once it is
+    cancelled or done they are read-only (the notes stay the policy's)."""
+    client.force_login(staff["receptionist"])
+    change = reverse("admin:bookings_appointment_change", args=[day["due"].pk])
+    assert 'name="start_0"' in client.get(change).content.decode()
+    services.cancel_appointment(appointment=day["due"], reason="Flu", now=CLOCK)
+    page = client.get(change).content.decode()
+    assert 'name="start_0"' not in page and 'name="notes_for_practitioner"' in page
+    done = client.get(reverse("admin:bookings_appointment_change", args=[day["done"].pk])).content.decode()
+    assert 'name="start_0"' not in done
+
+
 def test_a_cancellation_in_good_time_says_so(client, staff, studio, tuesday):  # noqa: F811
     services.cancel_appointment(appointment=tuesday, reason="Travelling", now=NOW)
     client.force_login(staff["receptionist"])

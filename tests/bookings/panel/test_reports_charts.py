@@ -19,9 +19,10 @@ def test_bars_are_measured_against_the_scale_and_carry_their_text():
                         desc="Asha: 50.0%; Bala: 25.0%", ident="chart-utilisation", scale_to=1)
     assert 'role="img" aria-labelledby="chart-utilisation-title chart-utilisation-desc"' in svg
     assert '<title id="chart-utilisation-title">Utilisation</title>' in svg
-    # A track of 214 px: half of it, and a quarter.
-    assert 'width="107" height="16" rx="3" fill="#2563eb"' in svg
-    assert 'width="53.5" height="16" rx="3" fill="#2563eb"' in svg
+    # A track of 212 px: half of it, and a quarter.
+    assert 'width="212" height="16" rx="3" fill="#eef2ff"' in svg
+    assert 'width="106" height="16" rx="3" fill="#2563eb"' in svg
+    assert 'width="53" height="16" rx="3" fill="#2563eb"' in svg
     assert "<title>Bala: 25.0%</title>" in svg
 
 
