@@ -169,6 +169,8 @@ USE_I18N = True
 # One catalogue for the whole project (README, "Languages"); `make messages`
 # writes it, and the compiled .mo is committed.
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Where Django's formats for a language are not the clinic's (clinic/formats/).
+FORMAT_MODULE_PATH = ["clinic.formats"]
 
 PHONENUMBER_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="IN")
 PHONENUMBER_DB_FORMAT = "E164"
