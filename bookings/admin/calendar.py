@@ -380,6 +380,8 @@ def _page(request, view: str):
         "grid_minutes": settings.BOOKING_GRID_MINUTES,
         "move_url": reverse("admin:bookings_calendar_move"),
         "may_move_any": policies.may_ever(request.user, Act.RESCHEDULE),
+        # The rooms' columns book nobody: only the day and the week offer empty times.
+        "may_book": view != "rooms" and policies.may_book(request.user),
         "now_label": wall_clock(now, location.time_zone),
         "columns": grid_html(grid, view),
     }

@@ -77,6 +77,17 @@ def test_only_those_who_book_get_links_from_empty_times(client, staff, studio, b
     assert all(not slot["url"] for c in treating.context["grid"].columns for slot in c.slots)
 
 
+@pytest.mark.parametrize(("role", "view", "moving", "booking"), [
+    ("receptionist", "day", True, True), ("receptionist", "rooms", True, False),
+    ("assigned_practitioner", "day", True, False), ("assigned_practitioner", "week", True, False),
+])
+def test_the_help_under_the_grid_offers_only_what_the_viewer_can_do(client, staff, booked, role, view, moving,
+                                                                    booking):
+    page = as_role(client, staff, role).get(PAGES[view], {"date": next_tuesday().isoformat()}).content.decode()
+    assert ("Drag a block to another time" in page) is moving
+    assert ("Click an empty time to book there." in page) is booking
+
+
 def test_the_week_books_from_one_address_per_column_and_its_days_open_the_day_view(client, staff, studio, booked):
     """The week carries no link per hour: a column the caller may book in
     names the booking form once (the script adds the start), and each
