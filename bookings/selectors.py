@@ -457,7 +457,7 @@ def free_slots_and_zones(
     zones = {plan.location_id: plan.time_zone for plan in calendar.plans}
     slots = engine.free_slots(first_day, last_day)
     if moving is not None:
-        slots = [slot for slot in slots if (slot[0], slot[2]) != (moving.start, moving.practitioner_id)]
+        slots = [slot for slot in slots if (slot.start, slot.practitioner_id) != (moving.start, moving.practitioner_id)]
     return slots, zones
 
 

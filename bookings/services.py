@@ -731,18 +731,26 @@ def cancel_appointment(
     return current
 
 
+def _check_in_opens(start: datetime) -> datetime:
+    """When check-in opens for a session starting at ``start``."""
+    return start - timedelta(minutes=settings.CHECK_IN_OPENS_MINUTES)
+
+
 def life_cycle_open(appointment: Appointment, now: datetime) -> frozenset[Act]:
     """The life-cycle steps ``appointment`` can take at ``now``, whoever
     asks (who may is the policy's): approve a pending one, check in a
     confirmed one from ``CHECK_IN_OPENS_MINUTES`` before its start, record
     a no-show once the start has passed, complete a checked-in session.
     The buttons ask this first; the steps themselves refuse the rest."""
-    status, opens = appointment.status, timedelta(minutes=settings.CHECK_IN_OPENS_MINUTES)
-    steps = {Status.PENDING: {Act.APPROVE}, Status.CHECKED_IN: {Act.COMPLETE}}.get(status, set())
-    if status == Status.CONFIRMED:
-        steps = {Act.CHECK_IN} if now >= appointment.start - opens else set()
-        if now >= appointment.start:
-            steps.add(Act.NO_SHOW)
+    if appointment.status == Status.PENDING:
+        return frozenset({Act.APPROVE})
+    if appointment.status == Status.CHECKED_IN:
+        return frozenset({Act.COMPLETE})
+    if appointment.status != Status.CONFIRMED:
+        return frozenset()
+    steps = {Act.CHECK_IN} if now >= _check_in_opens(appointment.start) else set()
+    if now >= appointment.start:
+        steps.add(Act.NO_SHOW)
     return frozenset(steps)
 
 
@@ -751,15 +759,14 @@ def check_in(*, appointment: Appointment, actor=None, now: datetime | None = Non
     now = now or timezone.now()
     if actor is not None:
         policies.require(actor, Act.CHECK_IN, appointment)
-    opens = timedelta(minutes=settings.CHECK_IN_OPENS_MINUTES)
     with transaction.atomic():
         current = lock_row(Appointment.objects, appointment.pk)
         if current.status == Status.CHECKED_IN:
             return current
         if current.status != Status.CONFIRMED:
             raise _refuse_move(current, Action.CHECKED_IN)
-        if now < current.start - opens:
-            raise BookingError("too_early_to_check_in", hours=f"{opens.total_seconds() / 3600:g}")
+        if now < _check_in_opens(current.start):
+            raise BookingError("too_early_to_check_in", hours=f"{settings.CHECK_IN_OPENS_MINUTES / 60:g}")
         current.checked_in_at = now
         _save_move(current, Action.CHECKED_IN, to=Status.CHECKED_IN, actor=actor, at=now, fields=("checked_in_at",))
     return current

@@ -240,13 +240,12 @@ def column_html(column: calendar.Column, *, by_room: bool, words: _Statements | 
             marks.append(f'<span class="block-flag flag-{escape(flag.tier)}" title="{escape(flag.tier_label)}: '
                          f'{escape(flag.rule)}{lifted}">⚑ {escape(flag.rule)}</span>')
         moving = ""
-        if block.move_url and narrow:
-            moving = (f'<a class="block-move" href="{escape(block.move_url)}" title="{words.move}">'
-                      f'<span aria-hidden="true">↕</span><span class="visually-hidden">{words.move} {client}, '
-                      f'{block.starts}</span></a>')
-        elif block.move_url:
-            moving = (f'<a class="block-move" href="{escape(block.move_url)}">{words.move}<span '
-                      f'class="visually-hidden"> {client}, {block.starts}</span></a>')
+        if block.move_url:
+            # Narrow: an arrow, the word on hover and for screen readers.
+            title, shown, said = ((f' title="{words.move}"', '<span aria-hidden="true">↕</span>', f"{words.move} ")
+                                  if narrow else ("", words.move, " "))
+            moving = (f'<a class="block-move" href="{escape(block.move_url)}"{title}>{shown}<span '
+                      f'class="visually-hidden">{said}{client}, {block.starts}</span></a>')
         # A lane of one is the stylesheet's default: most blocks say only where they are.
         lanes = f";--lane:{block.lane};--lanes:{block.lanes}" if block.lanes > 1 else ""
         out.append(

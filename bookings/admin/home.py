@@ -68,6 +68,8 @@ ACT_BUTTONS = {
     Act.COMPLETE: _("Complete"),
     Act.NO_SHOW: _("No-show"),
 }
+
+
 def row_acts(user, appointment: Appointment, now: datetime) -> list[tuple[str, str]]:
     """The life-cycle buttons to show on ``appointment``: those the policy
     allows ``user`` and the appointment can take now (the booking service's

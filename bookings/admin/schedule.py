@@ -208,6 +208,8 @@ _DETAIL_LABELS = {
     "notification": _("message"), "kind": _("kind"), "channel": _("channel"), "attempts": _("attempts"),
     "error": _("error"),
 }
+_DETAIL_CHOICES = {key: dict(choices) for key, choices in (
+    ("source", Source.choices), ("kind", Notification.Kind.choices), ("channel", Notification.Channel.choices))}
 
 
 def _detail_value(event: AppointmentEvent, key: str, value) -> str:
@@ -221,8 +223,7 @@ def _detail_value(event: AppointmentEvent, key: str, value) -> str:
             return value
     if key in ("previous_practitioner", "new_practitioner"):
         return str(Practitioner.objects.filter(pk=value).first() or value)
-    labels = {"source": Source.choices, "kind": Notification.Kind.choices, "channel": Notification.Channel.choices}
-    return str(dict(labels.get(key, ())).get(value, value))
+    return str(_DETAIL_CHOICES.get(key, {}).get(value, value))
 
 
 @admin.display(description=_("details"))
