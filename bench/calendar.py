@@ -17,9 +17,13 @@ captured, replayed on a raw cursor: what the database alone costs); and
 the ratio page/queries. Medians of ``BENCH_RUNS`` (25) runs, taken in
 turns. Target: page/queries <= 2.
 
-A last line, outside the verdict, is the floor: the same day view of a
-second location with nobody and nothing in it (the panel's frame, the
-session and the template, no grid), against the full day's bare queries.
+Three last lines, outside the verdict, are floors, each against the full
+day's bare queries: the same day view of a second location with nobody
+and nothing in it (the panel's frame, the session and the template, no
+grid); and Django's own admin page that shows nothing ("password change
+done": Django's view and template, none of this project's), through this
+project's middleware and through only the middleware of Django's project
+template. What an admin page costs before it shows anything.
 """
 
 from __future__ import annotations
@@ -48,10 +52,21 @@ import django  # noqa: E402
 django.setup()
 
 from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
+from django.test import Client, override_settings  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_RUNS", "25"))
+# The middleware of a new project from Django's template (``startproject``).
+DJANGO_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+STOCK_PAGE = "/admin/password_change/done/"
 TARGET_RATIO = 2.0
 PRACTITIONERS, APPOINTMENTS, CLIENTS = 10, 150, 30
 
@@ -163,17 +178,25 @@ def main() -> int:
     # The floor: the same day view of a location with nobody and nothing in
     # it (the panel's frame, the session, the template), against the full
     # day's bare queries. Not part of the verdict; it shows what no grid costs.
-    floor = measure(browser, "floor: the day of an empty location", f"/admin/calendar/?location={empty}"
-                    f"&date={day.isoformat()}", blocks=0, bare=results[0][-1])
+    day_queries = results[0][-1]
+    floors = [measure(browser, "floor: the day of an empty location", f"/admin/calendar/?location={empty}"
+                      f"&date={day.isoformat()}", blocks=0, bare=day_queries),
+              measure(browser, "floor: Django's empty admin page", STOCK_PAGE, blocks=0, bare=day_queries)]
+    with override_settings(MIDDLEWARE=DJANGO_MIDDLEWARE):
+        plain = Client()  # a new client loads the middleware of the moment
+        plain.force_login(desk)
+        floors.append(measure(plain, "floor: the same, Django's middleware only", STOCK_PAGE, blocks=0,
+                              bare=day_queries))
     print(f"calendar benchmark on {connection.vendor}, median of {RUNS} runs")
     print(f"{'case':44} {'page ms':>8} {'queries':>7} {'KB':>6} {'bare queries ms':>15} {'page/queries':>12}")
-    for label, page_time, queries, size, bare_time, ratio, _statements in [*results, floor]:
+    for label, page_time, queries, size, bare_time, ratio, _statements in [*results, *floors]:
         print(f"{label:44} {page_time * 1000:8.2f} {queries:7d} {size / 1024:6.1f} {bare_time * 1000:15.2f}"
               f" {ratio:12.2f}")
     worst = max(result[5] for result in results)
     verdict = "meets" if worst <= TARGET_RATIO else "MISSES"
     print(f"worst page/queries {worst:.2f}: {verdict} the target of {TARGET_RATIO}"
-          f" (an empty location's page alone: {floor[5]:.2f})")
+          f" (an empty location's page alone: {floors[0][5]:.2f}; Django's empty admin page:"
+          f" {floors[1][5]:.2f}, {floors[2][5]:.2f} with Django's middleware only)")
     connection.creation.destroy_test_db(connection.settings_dict["NAME"], verbosity=0)
     return 0
 

@@ -24,7 +24,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
 # Those that run in seconds on the embedded database, and the line each ends with.
-QUICK = {"availability.py": "the target of 1.5", "calendar.py": "the target of 2.0", "pages.py": "page/API"}
+QUICK = {"availability.py": "the target of 1.5", "calendar.py": "with Django's middleware only", "pages.py": "page/API"}
 
 
 def scripts() -> list[Path]:

@@ -11,16 +11,20 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
+from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIClient
 
 from bookings import selectors
-from bookings.api import local_iso, local_texts, slots_json
+from bookings.api import AvailabilityQuery, local_iso, local_texts, slots_json
 from bookings.availability import offset_changes
 from bookings.models import WorkingHours
-from clinic.models import Location
+from clinic.models import Location, Practitioner
+from clinic.rest import StrictSerializer
 from tests.clinic.factories import LocationFactory, PractitionerFactory
 from tests.scenario import MONDAY, NOW, next_tuesday
+from tests.treatments.factories import ServiceFactory
+from treatments.models.catalogue import Service
 
 pytestmark = pytest.mark.django_db
 
@@ -185,3 +189,50 @@ def test_the_front_desk_is_shown_the_times_inside_the_notice_it_may_book(setting
     desk = APIClient()
     desk.force_authenticate(receptionist)
     assert desk.get("/api/v1/availability/", query).json()["slots"]
+
+
+class _AsTheQuerysetReadsIt(StrictSerializer):
+    """The availability query's two ids as DRF's own field reads them: the
+    oracle for ``FoundByIdField``."""
+
+    service = serializers.PrimaryKeyRelatedField(queryset=Service.objects.active())
+    practitioner = serializers.PrimaryKeyRelatedField(queryset=Practitioner.objects.filter(active=True),
+                                                      required=False)
+
+
+def _read(serializer_class, data) -> tuple:
+    query = serializer_class(data=data)
+    if query.is_valid():
+        return "valid", {name: value.pk for name, value in query.validated_data.items() if hasattr(value, "pk")}
+    return "invalid", {name: query.errors[name] for name in ("service", "practitioner") if name in query.errors}
+
+
+@pytest.mark.parametrize("given", ["own", "4242", "gone", "abc", "1.5", "", " own ", "-1", "0", "true"])
+def test_the_query_reads_its_ids_as_the_queryset_field_does(studio, given):
+    """The two ids are found by hand-written statements; every answer and
+    error is what ``PrimaryKeyRelatedField`` gives for the same text."""
+    gone = PractitionerFactory(active=False)
+    gone_service = ServiceFactory(active=False)
+    texts = {"own": (studio.service.pk, studio.practitioner.pk), " own ": (f" {studio.service.pk} ",
+             f" {studio.practitioner.pk} "), "gone": (gone_service.pk, gone.pk)}
+    service, practitioner = texts.get(given, (given, given))
+    data = {"service": service, "practitioner": practitioner, "start": "2027-01-04", "end": "2027-01-05"}
+    ours = _read(AvailabilityQuery, data)
+    assert ours == _read(_AsTheQuerysetReadsIt, {"service": service, "practitioner": practitioner})
+    assert ours[0] == ("valid" if given.strip() == "own" else "invalid")
+
+
+@pytest.mark.parametrize("flags", [(True, False), (False, True)], ids=["room", "back to back"])
+def test_the_service_is_loaded_with_what_listing_reads(db, flags):
+    requires_room, back_to_back = flags
+    service = ServiceFactory(requires_room=requires_room, back_to_back=back_to_back, duration_minutes=45,
+                             buffer_minutes=10)
+    found = selectors.active_service(service.pk)
+    assert [getattr(found, name) for name in selectors.LISTING_SERVICE_FIELDS] == \
+        [service.pk, 45, 10, requires_room, back_to_back]
+    assert type(found.requires_room) is bool and type(found.back_to_back) is bool
+    assert found.name == service.name  # a field left out loads when read
+    service.active = False
+    service.save()
+    assert selectors.active_service(service.pk) is None
+    assert selectors.active_service(2**63) is None and selectors.active_service(0) is None
