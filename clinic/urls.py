@@ -8,6 +8,8 @@ from treatments.views import booking_intake, check_in, home_care, record_access
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # Browsers ask for /favicon.ico whatever the page names: send them to the icon the pages link.
+    path("favicon.ico", views.FaviconView.as_view(), name="favicon"),
     # Password reset by email, for staff and clients alike; the panel's
     # sign-in page links to the first one by its name.
     path("admin/password_reset/", views.PasswordResetView.as_view(), name="admin_password_reset"),

@@ -6,8 +6,10 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views import defaults
+from django.views.generic import RedirectView
 
 from clinic import services
 from clinic.errors import ClinicError
@@ -75,3 +77,14 @@ def locked_out(request, response, credentials):
 
     context = {**admin.site.each_context(request), "message": error.message}
     return render(request, "registration/locked_out.html", context, status=int(error.kind))
+
+
+class FaviconView(RedirectView):
+    """``/favicon.ico``, which browsers ask for on their own: a temporary
+    redirect to the icon the pages link, as its stored name changes with
+    its content."""
+
+    permanent = False
+
+    def get_redirect_url(self, *args, **kwargs) -> str:
+        return static("site/icon.svg")
