@@ -237,6 +237,13 @@ def visible_time_off(user, queryset: QuerySet[TimeOff] | None = None) -> QuerySe
     return queryset.filter(practitioner=practitioner) if practitioner else queryset.none()
 
 
+def sees_every_appointment(user) -> bool:
+    """Whether ``visible_appointments`` leaves nobody's out for ``user``
+    (the front desk). A page laying out what colleagues share, such as the
+    rooms, tells the others that it shows only their own."""
+    return is_front_desk(user)
+
+
 def visible_schedules(user, queryset: QuerySet[Practitioner] | None = None) -> QuerySet[Practitioner]:
     """Whose day ``user`` may see laid out in the staff calendar (hours,
     time off, bookings): the front desk everyone's, a practitioner their

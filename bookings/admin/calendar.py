@@ -375,6 +375,8 @@ def _page(request, view: str):
         "views": {name: f"{reverse(url)}?{urlencode({'location': location.pk, 'date': day.isoformat()})}"
                   for name, url in VIEWS.items()},
         "practitioner_filter": chosen,
+        # A practitioner sees their own bookings only: a room free here may not be.
+        "only_own": view == "rooms" and not policies.sees_every_appointment(request.user),
         "only": only,
         "grid_minutes": settings.BOOKING_GRID_MINUTES,
         "move_url": reverse("admin:bookings_calendar_move"),

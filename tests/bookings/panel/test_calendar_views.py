@@ -56,6 +56,16 @@ def test_who_sees_which_columns_and_blocks(client, staff, studio, booked, role, 
         assert shown == {own}
 
 
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("role", ["assigned_practitioner", "other_practitioner", "receptionist", "manager"])
+def test_the_rooms_say_when_they_show_only_the_viewer_s_own_bookings(client, staff, booked, role, page):
+    """Found by a new-user pass: a practitioner's rooms view leaves out
+    colleagues' bookings (the policy), so a taken room looked free."""
+    response = as_role(client, staff, role).get(PAGES[page], {"date": next_tuesday().isoformat()})
+    noted = 'data-testid="only-own"' in response.content.decode()
+    assert noted is (page == "rooms" and role.endswith("practitioner"))
+
+
 def test_the_page_names_the_zone_and_links_each_block(client, staff, booked):
     response = as_role(client, staff, "receptionist").get(DAY, {"date": next_tuesday().isoformat()})
     page = response.content.decode()
