@@ -365,18 +365,23 @@ def rooms_held(
         return {room_id for (room_id,) in cursor.fetchall()}
 
 
+def _active_row(statement: str, pk: int) -> tuple | None:
+    """The row ``statement`` finds for the active ``pk``; none for an id no
+    key can hold (SQLite refuses to bind one)."""
+    if not 0 < pk <= _MAX_ID:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [pk, True])
+        return cursor.fetchone()
+
+
 def active_service(pk: int) -> Service | None:
     """The active service ``pk`` as listing its free times needs it (the
     fields of ``LISTING_SERVICE_FIELDS``; reading another loads it), or
     ``None``. One hand-written statement: the availability API asks for it
     on every call, and the ORM took longer to write the query than the
     database to answer it."""
-    if not 0 < pk <= _MAX_ID:
-        return None
-    sql = _calendar_sql()
-    with connection.cursor() as cursor:
-        cursor.execute(sql.service, [pk, True])
-        row = cursor.fetchone()
+    row = _active_row(_calendar_sql().service, pk)
     return None if row is None else Service.from_db(connection.alias, LISTING_SERVICE_FIELDS, row)
 
 
@@ -384,12 +389,7 @@ def active_practitioner(pk: int) -> Practitioner | None:
     """The active practitioner ``pk`` with only its id loaded (reading
     another field loads it), or ``None``: in one hand-written statement,
     as ``active_service``."""
-    if not 0 < pk <= _MAX_ID:
-        return None
-    sql = _calendar_sql()
-    with connection.cursor() as cursor:
-        cursor.execute(sql.practitioner, [pk, True])
-        row = cursor.fetchone()
+    row = _active_row(_calendar_sql().practitioner, pk)
     return None if row is None else Practitioner.from_db(connection.alias, ["id"], row)
 
 
