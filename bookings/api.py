@@ -65,9 +65,9 @@ class FoundByIdField(serializers.PrimaryKeyRelatedField):
     """A related row given by its id, as ``PrimaryKeyRelatedField`` reads
     it (the same errors, the same schema from ``queryset``), but found by
     ``find``, a selector's hand-written statement that answers ``None``
-    for no such row. The availability answer is asked for on every visit
-    to the booking pages, and the queryset's ``get`` cost more than its
-    whole engine run on a quiet calendar (``bench/availability.py``)."""
+    for no such row. The app asks for availability whenever a client
+    looks at a day, and the two querysets' ``get`` cost a third of a quiet
+    calendar's whole engine run (``bench/availability.py``)."""
 
     def __init__(self, *, find, **kwargs):
         self.find = find
