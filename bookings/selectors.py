@@ -38,6 +38,7 @@ from bookings.models import (
     TimeOff,
     WorkingHours,
 )
+from clinic.inputs import LARGEST_ID
 from clinic.models import Client, Location, Practitioner, Room
 from treatments.models.catalogue import Service
 
@@ -80,8 +81,6 @@ class CalendarRows:
 # What listing a service's free times reads of it (``service_spec`` and the
 # calendar's statements); ``active_service`` loads these and defers the rest.
 LISTING_SERVICE_FIELDS = ("id", "duration_minutes", "buffer_minutes", "requires_room", "back_to_back")
-# The largest id a database's integer key can hold: SQLite refuses to bind a larger one.
-_MAX_ID = 2**63 - 1
 
 
 class _CalendarSql:
@@ -368,7 +367,7 @@ def rooms_held(
 def _active_row(statement: str, pk: int) -> tuple | None:
     """The row ``statement`` finds for the active ``pk``; none for an id no
     key can hold (SQLite refuses to bind one)."""
-    if not 0 < pk <= _MAX_ID:
+    if not 0 < pk <= LARGEST_ID:
         return None
     with connection.cursor() as cursor:
         cursor.execute(statement, [pk, True])

@@ -9,6 +9,10 @@ arithmetic overflows and the request dies with a server error. Three
 centuries around today hold every birth date and every booking, with
 centuries to spare before the limits.
 
+An id from outside is compared with the database only up to LARGEST_ID,
+the largest a 64-bit integer key holds: SQLite refuses to bind a larger
+number, and no row has one.
+
 Control characters (C0 and DEL) are refused in date and time text rather
 than stripped: a value that carries one was not typed by a person, and the
 parsers would otherwise accept some of them (a trailing line break).
@@ -24,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 EARLIEST = date(1900, 1, 1)
 LATEST = date(2200, 12, 31)
+LARGEST_ID = 2**63 - 1
 
 CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
 

@@ -65,13 +65,12 @@ from bookings.errors import BookingError
 from bookings.models import Appointment
 from bookings.views.limits import over_limit
 from clinic.errors import DomainError
-from clinic.inputs import CONTROL_CHARACTER, EARLIEST, LATEST
+from clinic.inputs import CONTROL_CHARACTER, EARLIEST, LARGEST_ID, LATEST
 from clinic.models import Client, Practitioner
 from clinic.signin import client_address
 from treatments.models.catalogue import Service
 
 DAYS_SHOWN = 14
-MAX_ID = 2**63 - 1
 ANY = "any"
 TAKEN = frozenset({"slot_unavailable", "all_taken", "no_room"})
 VISITOR_KEY = "booking_visitor"
@@ -85,7 +84,7 @@ HEALTH_KEY = "booking_health"
 class StepQuery(forms.Form):
     """The state of the flow, as the address carries it."""
 
-    service = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    service = forms.IntegerField(required=False, min_value=1, max_value=LARGEST_ID)
     practitioner = forms.RegexField(required=False, regex=r"^(any|[0-9]{1,19})$", max_length=19)
     date = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
     start = forms.CharField(required=False, max_length=40)

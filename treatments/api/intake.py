@@ -19,6 +19,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from clinic.inputs import LARGEST_ID
 from clinic.models import Client
 from clinic.rest import SafeDateField, StrictSerializer, error_responses
 from clinic.selectors import require_client_of
@@ -151,13 +152,12 @@ def _history(versions: list[Intake]) -> dict:
     return IntakeHistorySerializer({"latest": versions[0] if versions else None, "versions": versions}).data
 
 
-MAX_ID = 2**63 - 1  # a larger id is no row's, and would overflow the database's integer
 CLIENT_ID = OpenApiParameter("client_id", int, OpenApiParameter.PATH, description="The client's id.")
 
 
 def _client(client_id: int) -> Client:
     """A client by id, or 404; whether the caller may read them is the service's to say (also 404)."""
-    client = Client.objects.filter(pk=client_id).first() if client_id <= MAX_ID else None
+    client = Client.objects.filter(pk=client_id).first() if client_id <= LARGEST_ID else None
     if client is None:
         raise RecordError("not_found")
     return client

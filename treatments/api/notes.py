@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 
 from bookings import policies as booking_policies
 from bookings.models import Appointment
+from clinic.inputs import LARGEST_ID
 from clinic.rest import StrictSerializer, error_responses
 from clinic.selectors import practitioner_of
 from clinic.signin import client_address
@@ -32,7 +33,6 @@ from treatments.api.intake import FlagSerializer
 from treatments.services import intake, notes
 
 SUMMARY_LENGTH = 280
-LARGEST_ID = 2**63 - 1  # a path's id beyond any row's (and beyond what SQLite can compare)
 APPOINTMENT_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The appointment's id.")
 
 
