@@ -5,12 +5,11 @@ who may see and do what is ``bookings.policies``."""
 from __future__ import annotations
 
 import operator
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from datetime import timezone as dt_timezone
-from itertools import chain, repeat
-from operator import itemgetter
+from itertools import accumulate, chain, repeat
 from zoneinfo import ZoneInfo
 
 import django_filters
@@ -27,7 +26,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from bookings import policies, selectors, services
-from bookings.availability import Slot, offset_changes
+from bookings.availability import FreeRun, in_time_order, offset_changes
 from bookings.errors import BookingError
 from bookings.models import Appointment, AppointmentStatus, Source
 from clinic.models import Client, Practitioner
@@ -143,44 +142,109 @@ def local_texts(instants: Iterable[datetime], zone: ZoneInfo) -> dict[datetime, 
     return texts
 
 
-def slots_json(slots: list[Slot], zones: dict[int, ZoneInfo]) -> str:
-    """``{"slots": [...]}`` as JSON text, each row as ``SlotSerializer``
-    describes it and byte for byte what the JSON renderer writes for the
-    same rows of ``local_iso`` times.
+# The wall clock at each minute of a day as ``isoformat`` writes it. A run's
+# times on one local date and one offset are a slice of it, every ``step``.
+_CLOCK = [f"{hour:02d}:{minute:02d}:00" for hour in range(24) for minute in range(60)]
+_MINUTE = timedelta(minutes=1)
+_MICROSECOND = timedelta(microseconds=1)
+_NO_TIME = timedelta(0)
+
+
+def _offset_text(offset: timedelta) -> str:
+    return datetime(2000, 1, 1, tzinfo=dt_timezone(offset)).isoformat()[len("2000-01-01T00:00:00"):]
+
+
+class _Stretches:
+    """One zone's offsets from ``first`` to ``last``: ``changes[i - 1]``
+    starts the stretch of ``offsets[i]`` (written as ``texts[i]``)."""
+
+    def __init__(self, zone: ZoneInfo, first: datetime, last: datetime) -> None:
+        self.changes = offset_changes(first, last, zone)
+        self.offsets = [moment.astimezone(zone).utcoffset() for moment in (first, *self.changes)]
+        self.texts = [_offset_text(offset) for offset in self.offsets]
+
+
+def _rows_one_by_one(run: FreeRun, duration: timedelta, zone: ZoneInfo, tail: str) -> list[str]:
+    """A run's rows, each time shown by ``local_texts``: for a run that
+    crosses a local midnight or a change of offset, or does not fall on
+    whole minutes."""
+    starts = list(accumulate(repeat(run.step, run.count - 1), operator.add, initial=run.start))
+    ends = list(map(operator.add, starts, repeat(duration)))
+    texts = local_texts(chain(starts, ends), zone)
+    return list(map("".join, zip(repeat('{"start":"'), map(texts.__getitem__, starts), repeat('","end":"'),
+                                     map(texts.__getitem__, ends), repeat(tail))))
+
+
+def slots_json(runs: list[FreeRun], zones: dict[int, ZoneInfo], duration: timedelta) -> str:
+    """``{"slots": [...]}`` as JSON text for the engine's free runs of a
+    service lasting ``duration``: each slot a row as ``SlotSerializer``
+    describes it, in ``free_slots``'s order, and byte for byte what the
+    JSON renderer writes for the same rows of ``local_iso`` times.
 
     This is the measured hot loop of the availability answer
-    (``bench/availability.py``), so it is written as C loops over columns:
-    each distinct instant is shown in its location's zone once
-    (``local_texts``: one slot's end is often another's start, and
-    colleagues share start times), each practitioner's ids are written
-    once, and a row is five pieces joined. ISO 8601 times and ints need no
-    JSON escaping."""
-    starts = list(map(itemgetter(0), slots))
-    ends = list(map(itemgetter(1), slots))
-    places = list(zip(map(itemgetter(2), slots), map(itemgetter(3), slots)))
-    tails = {
-        place: f'","practitioner":{int(place[0])},"location":{int(place[1])}}}' for place in dict.fromkeys(places)
-    }
-    location_ids = {location_id for _, location_id in tails}
-    if len(location_ids) == 1:
-        texts = local_texts(chain(starts, ends), zones[location_ids.pop()])
-        start_texts, end_texts = map(texts.__getitem__, starts), map(texts.__getitem__, ends)
-    else:  # one answer across zones: each location's instants in its own zone
-        locations = [location_id for _, location_id in places]
-        by_location = {
-            location_id: local_texts(
-                (moment for moments in (starts, ends) for moment, at in zip(moments, locations) if at == location_id),
-                zones[location_id],
+    (``bench/availability.py``), so nothing is done per slot that can be
+    done per run. A run is evenly spaced starts; on one local date and one
+    offset, its times are a slice of the wall clock's minutes (``_CLOCK``),
+    and each row one ``%`` of a template that holds the date, the offset,
+    the practitioner and the location. Colleagues with the same hours share
+    their runs' texts. Any other run (past midnight, across a change of
+    offset, off whole minutes) is written time by time (``local_texts``).
+    When the runs are not in time order (several practitioners), the rows
+    are put in order by their starts, stably, as ``free_slots`` sorts its
+    slots. ISO 8601 times and ints need no JSON escaping."""
+    if not runs:
+        return '{"slots":[]}'
+    bounds: dict[int, tuple[datetime, datetime]] = {}
+    for start, count, step, _, location_id in runs:
+        first, last = bounds.get(location_id, (start, start))
+        bounds[location_id] = (min(first, start), max(last, start + (count - 1) * step + duration))
+    stretches = {location_id: _Stretches(zones[location_id], *span) for location_id, span in bounds.items()}
+    whole = duration % _MINUTE == _NO_TIME
+    duration_minutes = duration // _MINUTE
+    rows: list[str] = []
+    shared: dict[tuple, list[str]] = {}
+    tails: dict[tuple[int, int], str] = {}
+    for run in runs:
+        start, count, step, practitioner_id, location_id = run
+        tail = tails.get((practitioner_id, location_id))
+        if tail is None:
+            tail = tails[practitioner_id, location_id] = (
+                f'","practitioner":{int(practitioner_id)},"location":{int(location_id)}}}'
             )
-            for location_id in location_ids
-        }
-        start_texts = (by_location[at][moment] for moment, at in zip(starts, locations))
-        end_texts = (by_location[at][moment] for moment, at in zip(ends, locations))
-    rows = map(
-        "".join,
-        zip(repeat('{"start":"'), start_texts, repeat('","end":"'), end_texts, map(tails.__getitem__, places)),
-    )
+        key = (start, count, step, location_id)
+        heads = shared.get(key)
+        if heads is None:
+            heads = shared[key] = _heads(run, duration, duration_minutes, whole, stretches[location_id],
+                                         zones[location_id])
+        rows.extend(map(operator.add, heads, repeat(tail)))
+    if not in_time_order(runs):
+        keys: list[int] = []
+        for start, count, step, _, _ in runs:
+            first = (start - _UNIX_EPOCH) // _MICROSECOND
+            keys.extend(range(first, first + count * (step // _MICROSECOND), step // _MICROSECOND))
+        rows = list(map(rows.__getitem__, sorted(range(len(rows)), key=keys.__getitem__)))
     return '{"slots":[' + ",".join(rows) + "]}"
+
+
+def _heads(run: FreeRun, duration: timedelta, duration_minutes: int, whole: bool, stretches: _Stretches,
+           zone: ZoneInfo) -> list[str]:
+    """Each row of ``run`` up to its end time's closing quote."""
+    start, count, step = run.start, run.count, run.step
+    changes = stretches.changes
+    at = bisect_right(changes, start) if changes else 0
+    if whole and step % _MINUTE == _NO_TIME and (
+        not changes or bisect_right(changes, start + (count - 1) * step + duration) == at
+    ):
+        wall = start.replace(tzinfo=None) + stretches.offsets[at]
+        every = step // _MINUTE
+        first = wall.hour * 60 + wall.minute
+        if not (wall.second or wall.microsecond) and first + (count - 1) * every + duration_minutes < len(_CLOCK):
+            day, offset = wall.date().isoformat() + "T", stretches.texts[at]
+            template = '{"start":"' + day + "%s" + offset + '","end":"' + day + "%s" + offset
+            stop = first + count * every
+            return list(map(template.__mod__, zip(_CLOCK[first:stop:every],
+                                                   _CLOCK[first + duration_minutes:stop + duration_minutes:every])))
+    return _rows_one_by_one(run, duration, zone, "")
 
 
 @extend_schema(
@@ -197,13 +261,14 @@ class AvailabilityView(APIView):
         query = AvailabilityQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
-        slots, zones = selectors.free_slots_and_zones(
-            service=data["service"], first_day=data["start"], last_day=data["end"],
+        service = data["service"]
+        runs, zones = selectors.free_runs_and_zones(
+            service=service, first_day=data["start"], last_day=data["end"],
             practitioner=data.get("practitioner"),
             # The front desk may book inside the minimum notice, so it is shown those times too.
             with_notice=policies.bound_by_min_notice(request.user),
         )
-        return Response(EncodedJSON(slots_json(slots, zones)))
+        return Response(EncodedJSON(slots_json(runs, zones, timedelta(minutes=service.duration_minutes))))
 
 
 # -- appointments -------------------------------------------------------------

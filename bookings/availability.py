@@ -116,6 +116,18 @@ class Slot(NamedTuple):
     location_id: int
 
 
+class FreeRun(NamedTuple):
+    """``count`` free starts, every ``step`` from ``start``, for one
+    practitioner at one location: the slots of a stretch of working time
+    with nothing in the way, before they are written out one by one."""
+
+    start: datetime
+    count: int
+    step: timedelta
+    practitioner_id: int
+    location_id: int
+
+
 @dataclass(slots=True)
 class Calendar:
     """Everything the engine needs for one range, as fetched by a selector.
@@ -493,17 +505,43 @@ class Engine:
         """Every free start from ``first_day`` to ``last_day`` (local dates,
         inclusive), ordered by time, then practitioner.
 
+        ``refusal`` spells out the same rules one start at a time; the tests
+        hold the two to each other."""
+        slots: list[Slot] = []
+        duration = self.service.duration
+        # Colleagues often keep the same hours: their runs' starts are made once.
+        made: dict[tuple[datetime, int, timedelta], tuple[list[datetime], list[datetime]]] = {}
+        runs = self.free_runs(first_day, last_day)
+        for run in runs:
+            start, count, step, practitioner_id, location_id = run
+            found = made.get((start, count, step))
+            if found is None:
+                # Built by C loops (accumulate, map, tuple.__new__): thousands of
+                # slots then cost less than the queries that fetched their calendar.
+                starts = list(accumulate(repeat(step, count - 1), operator.add, initial=start))
+                found = made[start, count, step] = (starts, list(map(operator.add, starts, repeat(duration))))
+            starts, ends = found
+            fields = zip(starts, ends, repeat(practitioner_id), repeat(location_id))
+            slots.extend(map(tuple.__new__, repeat(Slot), fields))
+        if not in_time_order(runs):
+            # Stable, so equal starts keep the views' practitioner order.
+            slots.sort(key=operator.itemgetter(0))
+        return slots
+
+    def free_runs(self, first_day: date, last_day: date) -> list[FreeRun]:
+        """``free_slots`` as runs of evenly spaced starts: practitioner by
+        practitioner (the order ``free_slots`` keeps for equal starts), each
+        one's in time order. For a caller that writes thousands of slots out
+        (the availability API) and need not make each one first.
+
         Rather than testing each grid point against every rule, this turns
         the busy time into the open intervals of starts it forbids and walks
-        each working span once, jumping over them. ``refusal`` spells out the
-        same rules one start at a time; the tests hold the two to each other.
-        """
-        slots: list[Slot] = []
-        # Colleagues often keep the same hours: their wall-clock conversions,
-        # offset changes and runs of free starts are computed once.
+        each working span once, jumping over them."""
+        runs: list[FreeRun] = []
+        # Colleagues often keep the same hours: their wall-clock conversions
+        # and offset changes are computed once.
         instants: dict[tuple[date, int, ZoneInfo], datetime] = {}
         changes: dict[tuple[datetime, datetime, ZoneInfo], list[datetime]] = {}
-        runs: dict[tuple[datetime, int, timedelta], tuple[list[datetime], list[datetime]]] = {}
 
         def instant(day: date, seconds: int, tz: ZoneInfo) -> datetime:
             key = (day, seconds, tz)
@@ -523,7 +561,7 @@ class Engine:
                 for low, high in view.hours(day):
                     start, end = instant(day, low, tz), instant(day, high, tz)
                     if step is not None:
-                        self._walk_span(view, start, end, end, step, forbidden, slots, runs)
+                        self._walk_span(view, start, end, end, step, forbidden, runs)
                         continue
                     # On the wall clock's grid. A change of offset that is not
                     # a whole number of grid steps (Lord Howe moves by 30
@@ -535,12 +573,9 @@ class Engine:
                     bounds = [start, *changes[key], end]
                     for stretch_start, stretch_end in zip(bounds, bounds[1:]):
                         first = stretch_start + _lead(stretch_start.astimezone(tz).time(), grid)
-                        self._walk_span(view, first, stretch_end, end, grid, forbidden, slots, runs)
+                        self._walk_span(view, first, stretch_end, end, grid, forbidden, runs)
                 day += timedelta(days=1)
-        if len(self._views) > 1:
-            # Stable, so equal starts keep the views' practitioner order.
-            slots.sort(key=operator.itemgetter(0))
-        return slots
+        return runs
 
     def _forbidden_starts(self, view: _PlanView) -> tuple[list[datetime], list[datetime]] | None:
         """The open intervals ``(a, b)`` of starts that would clash, merged
@@ -578,17 +613,15 @@ class Engine:
         span_end: datetime,
         step: timedelta,
         forbidden: tuple[list[datetime], list[datetime]],
-        slots: list[Slot],
-        runs: dict[tuple[datetime, int, timedelta], tuple[list[datetime], list[datetime]]],
+        runs: list[FreeRun],
     ) -> None:
-        """Add the free slots from ``first`` on, every ``step``, that start
-        before ``before`` and end by ``span_end``."""
-        duration = self.service.duration
+        """Add the runs of free starts from ``first`` on, every ``step``,
+        that start before ``before`` and end by ``span_end``."""
         practitioner_id, location_id = view.plan.practitioner_id, view.plan.location_id
         lows, highs = forbidden
         count = len(lows)
         start = _next_step_at_or_after(self.earliest, first, step)
-        last = min(span_end - duration, self.latest, before - _TICK)
+        last = min(span_end - self.service.duration, self.latest, before - _TICK)
         cursor = bisect_right(highs, start)
         while start <= last:
             while cursor < count and highs[cursor] <= start:
@@ -599,16 +632,16 @@ class Engine:
             # Every step up to the next forbidden interval is free.
             until = min(last, lows[cursor]) if cursor < count else last
             steps = (until - start) // step + 1
-            # Built by C loops (accumulate, map, tuple.__new__): thousands of
-            # slots then cost less than the queries that fetched their calendar.
-            run = runs.get((start, steps, step))
-            if run is None:  # colleagues with the same hours share their runs
-                starts = list(accumulate(repeat(step, steps - 1), operator.add, initial=start))
-                run = runs[start, steps, step] = (starts, list(map(operator.add, starts, repeat(duration))))
-            starts, ends = run
-            fields = zip(starts, ends, repeat(practitioner_id), repeat(location_id))
-            slots.extend(map(tuple.__new__, repeat(Slot), fields))
-            start = starts[-1] + step
+            runs.append(FreeRun(start, steps, step, practitioner_id, location_id))
+            start += steps * step
+
+
+def in_time_order(runs: Sequence[FreeRun]) -> bool:
+    """Whether the runs' starts, one after the other, never go back: one
+    practitioner's usually do, several practitioners' never."""
+    return all(
+        earlier.start + (earlier.count - 1) * earlier.step <= later.start for earlier, later in zip(runs, runs[1:])
+    )
 
 
 def _next_step_at_or_after(instant: datetime, aligned: datetime, step: timedelta) -> datetime:

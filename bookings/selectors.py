@@ -20,6 +20,7 @@ from bookings.availability import (
     Calendar,
     DatedSpan,
     Engine,
+    FreeRun,
     Interval,
     Rules,
     ServiceSpec,
@@ -501,6 +502,24 @@ def free_slots_and_zones(
     if moving is not None:
         slots = [slot for slot in slots if (slot.start, slot.practitioner_id) != (moving.start, moving.practitioner_id)]
     return slots, zones
+
+
+def free_runs_and_zones(
+    *,
+    service: Service,
+    first_day: date,
+    last_day: date,
+    practitioner: Practitioner | None = None,
+    now: datetime | None = None,
+    with_notice: bool = True,
+) -> tuple[list[FreeRun], dict[int, ZoneInfo]]:
+    """``free_slots_and_zones`` as the engine's runs of free starts
+    (``Engine.free_runs``), for the availability API, which writes them out
+    without making each slot."""
+    calendar = calendar_for(service=service, first_day=first_day, last_day=last_day, practitioner=practitioner)
+    engine = Engine(calendar=calendar, service=service_spec(service), now=now or timezone.now(),
+                    rules=booking_rules(with_notice=with_notice))
+    return engine.free_runs(first_day, last_day), {plan.location_id: plan.time_zone for plan in calendar.plans}
 
 
 def appointments_with_details() -> QuerySet[Appointment]:

@@ -111,10 +111,12 @@ def test_no_slot_is_an_empty_list(studio, monkeypatch):
 
 def test_the_rows_are_written_once_per_distinct_time_yet_in_full(studio, london):
     now = datetime.combine(SPRING_SUNDAY - timedelta(days=3), time(8), tzinfo=LONDON)
-    slots, zones = selectors.free_slots_and_zones(service=studio.service, first_day=SPRING_SUNDAY,
-                                        last_day=SPRING_SUNDAY, now=now)
+    runs, zones = selectors.free_runs_and_zones(service=studio.service, first_day=SPRING_SUNDAY,
+                                                last_day=SPRING_SUNDAY, now=now)
     assert zones == {london.pk: LONDON, studio.location.pk: ZoneInfo("Asia/Kolkata")}
-    assert slots_json(slots, zones).encode() == as_before(slots)
+    slots = selectors.free_slots(service=studio.service, first_day=SPRING_SUNDAY, last_day=SPRING_SUNDAY, now=now)
+    duration = timedelta(minutes=studio.service.duration_minutes)
+    assert slots_json(runs, zones, duration).encode() == as_before(slots)
 
 
 def test_the_zones_cost_no_query(studio, london, monkeypatch, django_assert_num_queries):
