@@ -7,7 +7,7 @@ from __future__ import annotations
 import operator
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from datetime import timezone as dt_timezone
 from itertools import accumulate, chain, repeat
 from zoneinfo import ZoneInfo
@@ -145,34 +145,64 @@ def local_texts(instants: Iterable[datetime], zone: ZoneInfo) -> dict[datetime, 
 # The wall clock at each minute of a day as ``isoformat`` writes it. A run's
 # times on one local date and one offset are a slice of it, every ``step``.
 _CLOCK = [f"{hour:02d}:{minute:02d}:00" for hour in range(24) for minute in range(60)]
-_MINUTE = timedelta(minutes=1)
+_DAY_SECONDS = 24 * 3600
 _MICROSECOND = timedelta(microseconds=1)
-_NO_TIME = timedelta(0)
+_UNIX_DAY_ORDINAL = _UNIX_EPOCH.toordinal()
 
 
 def _offset_text(offset: timedelta) -> str:
     return datetime(2000, 1, 1, tzinfo=dt_timezone(offset)).isoformat()[len("2000-01-01T00:00:00"):]
 
 
+def _whole_seconds(delta: timedelta) -> int | None:
+    return None if delta.microseconds else delta.days * _DAY_SECONDS + delta.seconds
+
+
 class _Stretches:
-    """One zone's offsets from ``first`` to ``last``: ``changes[i - 1]``
-    starts the stretch of ``offsets[i]`` (written as ``texts[i]``)."""
+    """One zone's offsets from ``first`` to ``last`` (seconds since 1970):
+    ``changes[i - 1]`` starts the stretch of ``offsets[i]`` seconds, written
+    as ``texts[i]``."""
 
-    def __init__(self, zone: ZoneInfo, first: datetime, last: datetime) -> None:
-        self.changes = offset_changes(first, last, zone)
-        self.offsets = [moment.astimezone(zone).utcoffset() for moment in (first, *self.changes)]
-        self.texts = [_offset_text(offset) for offset in self.offsets]
+    def __init__(self, zone: ZoneInfo, first: int, last: int) -> None:
+        changes = offset_changes(datetime.fromtimestamp(first, UTC), datetime.fromtimestamp(last, UTC), zone)
+        offsets = [moment.astimezone(zone).utcoffset() for moment in (datetime.fromtimestamp(first, UTC), *changes)]
+        self.zone = zone
+        self.changes = [int(change.timestamp()) for change in changes]
+        self.offsets = list(map(_whole_seconds, offsets))
+        self.texts = list(map(_offset_text, offsets))
+        self.days: dict[int, str] = {}
 
 
-def _rows_one_by_one(run: FreeRun, duration: timedelta, zone: ZoneInfo, tail: str) -> list[str]:
-    """A run's rows, each time shown by ``local_texts``: for a run that
-    crosses a local midnight or a change of offset, or does not fall on
-    whole minutes."""
+def _run_text(run: FreeRun, exact: tuple[int, int] | None, duration: timedelta, stretches: _Stretches) -> tuple:
+    """A run's rows as five pieces each, up to the practitioner: before,
+    the start's text, between, the end's text, after; the texts as lists.
+    ``exact``: the run's first start and last end in seconds since 1970,
+    or ``None`` off whole seconds. On one date and one offset the texts are
+    the clock's alone, slices of ``_CLOCK``, with the date and the offset
+    in the pieces around them; else they are whole."""
+    every, length = _whole_seconds(run.step), _whole_seconds(duration)
+    if exact is not None and not (every % 60 or length % 60):
+        at, last_end = exact
+        changes = stretches.changes
+        stretch = bisect_right(changes, at) if changes else 0
+        day, second = divmod(at + stretches.offsets[stretch], _DAY_SECONDS)
+        first, every, length = second // 60, every // 60, length // 60
+        if (
+            not second % 60
+            and first + (run.count - 1) * every + length < len(_CLOCK)
+            and (not changes or bisect_right(changes, last_end) == stretch)
+        ):
+            date_text = stretches.days.get(day)
+            if date_text is None:
+                date_text = stretches.days[day] = date.fromordinal(_UNIX_DAY_ORDINAL + day).isoformat() + "T"
+            offset, stop = stretches.texts[stretch], first + run.count * every
+            return ('{"start":"' + date_text, _CLOCK[first:stop:every], offset + '","end":"' + date_text,
+                    _CLOCK[first + length:stop + length:every], offset)
+    # Past midnight, across a change of offset, or off whole minutes: time by time.
     starts = list(accumulate(repeat(run.step, run.count - 1), operator.add, initial=run.start))
     ends = list(map(operator.add, starts, repeat(duration)))
-    texts = local_texts(chain(starts, ends), zone)
-    return list(map("".join, zip(repeat('{"start":"'), map(texts.__getitem__, starts), repeat('","end":"'),
-                                     map(texts.__getitem__, ends), repeat(tail))))
+    texts = local_texts(chain(starts, ends), stretches.zone)
+    return '{"start":"', list(map(texts.__getitem__, starts)), '","end":"', list(map(texts.__getitem__, ends)), ""
 
 
 def slots_json(runs: list[FreeRun], zones: dict[int, ZoneInfo], duration: timedelta) -> str:
@@ -183,68 +213,69 @@ def slots_json(runs: list[FreeRun], zones: dict[int, ZoneInfo], duration: timede
 
     This is the measured hot loop of the availability answer
     (``bench/availability.py``), so nothing is done per slot that can be
-    done per run. A run is evenly spaced starts; on one local date and one
-    offset, its times are a slice of the wall clock's minutes (``_CLOCK``),
-    and each row one ``%`` of a template that holds the date, the offset,
-    the practitioner and the location. Colleagues with the same hours share
-    their runs' texts. Any other run (past midnight, across a change of
-    offset, off whole minutes) is written time by time (``local_texts``).
-    When the runs are not in time order (several practitioners), the rows
-    are put in order by their starts, stably, as ``free_slots`` sorts its
-    slots. ISO 8601 times and ints need no JSON escaping."""
+    done per run, and a run's instants are worked with as whole seconds
+    since 1970. A run is evenly spaced starts: on one local date and one
+    offset, its times are slices of the wall clock's minutes (``_CLOCK``)
+    between pieces that hold the date and the offset (``_run_text``).
+    When the runs are in time order (one practitioner, as a rule), the
+    answer is one join of every row's pieces, laid out by slice
+    assignments; when they are not (several), each row is joined,
+    colleagues with the same hours sharing their rows up to the
+    practitioner, and the rows are put in order by their starts, stably,
+    as ``free_slots`` sorts its slots. ISO 8601 times and ints need no
+    JSON escaping."""
     if not runs:
         return '{"slots":[]}'
-    bounds: dict[int, tuple[datetime, datetime]] = {}
+    length = _whole_seconds(duration)
+    seconds: list[tuple[int, int] | None] = []
+    bounds: dict[int, tuple[int, int]] = {}
+    in_order, previous = True, None
     for start, count, step, _, location_id in runs:
-        first, last = bounds.get(location_id, (start, start))
-        bounds[location_id] = (min(first, start), max(last, start + (count - 1) * step + duration))
-    stretches = {location_id: _Stretches(zones[location_id], *span) for location_id, span in bounds.items()}
-    whole = duration % _MINUTE == _NO_TIME
-    duration_minutes = duration // _MINUTE
+        every = _whole_seconds(step)
+        if start.microsecond or every is None or length is None:
+            seconds.append(None)
+            continue
+        at = int(start.timestamp())
+        last_start = at + (count - 1) * every
+        seconds.append((at, last_start + length))
+        in_order = in_order and (previous is None or previous <= at)  # in_time_order, in seconds
+        previous = last_start
+        low, high = bounds.get(location_id, (at, last_start + length))
+        bounds[location_id] = (min(low, at), max(high, last_start + length))
+    if None in seconds:
+        in_order = in_time_order(runs)
+    stretches = {run.location_id: None for run in runs}
+    for location_id in stretches:
+        stretches[location_id] = _Stretches(zones[location_id], *bounds.get(location_id, (0, 0)))
+    tails = {
+        place: f'","practitioner":{int(place[0])},"location":{int(place[1])}}}'
+        for place in dict.fromkeys((run.practitioner_id, run.location_id) for run in runs)
+    }
+    if in_order:
+        pieces: list[str] = []
+        for run, exact in zip(runs, seconds):
+            before, starts, between, ends, after = _run_text(run, exact, duration, stretches[run.location_id])
+            closing = after + tails[run.practitioner_id, run.location_id] + ","
+            laid_out = [before, between, between, between, closing] * run.count
+            laid_out[1::5], laid_out[3::5] = starts, ends
+            pieces += laid_out
+        pieces[-1] = pieces[-1][:-1]
+        return '{"slots":[' + "".join(pieces) + "]}"
     rows: list[str] = []
-    shared: dict[tuple, list[str]] = {}
-    tails: dict[tuple[int, int], str] = {}
-    for run in runs:
+    keys: list[int] = []
+    shared: dict[tuple, tuple[list[str], str]] = {}
+    for run, exact in zip(runs, seconds):
         start, count, step, practitioner_id, location_id = run
-        tail = tails.get((practitioner_id, location_id))
-        if tail is None:
-            tail = tails[practitioner_id, location_id] = (
-                f'","practitioner":{int(practitioner_id)},"location":{int(location_id)}}}'
-            )
         key = (start, count, step, location_id)
-        heads = shared.get(key)
-        if heads is None:
-            heads = shared[key] = _heads(run, duration, duration_minutes, whole, stretches[location_id],
-                                         zones[location_id])
-        rows.extend(map(operator.add, heads, repeat(tail)))
-    if not in_time_order(runs):
-        keys: list[int] = []
-        for start, count, step, _, _ in runs:
-            first = (start - _UNIX_EPOCH) // _MICROSECOND
-            keys.extend(range(first, first + count * (step // _MICROSECOND), step // _MICROSECOND))
-        rows = list(map(rows.__getitem__, sorted(range(len(rows)), key=keys.__getitem__)))
-    return '{"slots":[' + ",".join(rows) + "]}"
-
-
-def _heads(run: FreeRun, duration: timedelta, duration_minutes: int, whole: bool, stretches: _Stretches,
-           zone: ZoneInfo) -> list[str]:
-    """Each row of ``run`` up to its end time's closing quote."""
-    start, count, step = run.start, run.count, run.step
-    changes = stretches.changes
-    at = bisect_right(changes, start) if changes else 0
-    if whole and step % _MINUTE == _NO_TIME and (
-        not changes or bisect_right(changes, start + (count - 1) * step + duration) == at
-    ):
-        wall = start.replace(tzinfo=None) + stretches.offsets[at]
-        every = step // _MINUTE
-        first = wall.hour * 60 + wall.minute
-        if not (wall.second or wall.microsecond) and first + (count - 1) * every + duration_minutes < len(_CLOCK):
-            day, offset = wall.date().isoformat() + "T", stretches.texts[at]
-            template = '{"start":"' + day + "%s" + offset + '","end":"' + day + "%s" + offset
-            stop = first + count * every
-            return list(map(template.__mod__, zip(_CLOCK[first:stop:every],
-                                                   _CLOCK[first + duration_minutes:stop + duration_minutes:every])))
-    return _rows_one_by_one(run, duration, zone, "")
+        found = shared.get(key)
+        if found is None:
+            before, starts, between, ends, after = _run_text(run, exact, duration, stretches[location_id])
+            found = shared[key] = (list(map("".join, zip(repeat(before), starts, repeat(between), ends))), after)
+        heads, after = found
+        rows.extend(map(operator.add, heads, repeat(after + tails[practitioner_id, location_id])))
+        first, every = (start - _UNIX_EPOCH) // _MICROSECOND, step // _MICROSECOND
+        keys.extend(range(first, first + count * every, every))
+    return '{"slots":[' + ",".join(map(rows.__getitem__, sorted(range(len(rows)), key=keys.__getitem__))) + "]}"
 
 
 @extend_schema(

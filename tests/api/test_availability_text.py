@@ -200,3 +200,32 @@ def test_starts_off_whole_minutes_keep_their_seconds():
     written, before = answer(engine, {1: kolkata}, date(2026, 12, 8), date(2026, 12, 8), 45 * MIN)
     assert written == before
     assert '"start":"2026-12-08T10:00:30+05:30","end":"2026-12-08T10:45:30+05:30"' in written
+
+
+def test_a_length_off_whole_minutes_or_seconds_is_written_time_by_time():
+    """A session of 45½ minutes, or half a second over 30, for two
+    colleagues with the same hours: the ends keep their seconds and
+    microseconds, and the rows still interleave by start."""
+    kolkata = ZoneInfo("Asia/Kolkata")
+    day = tuple(WeeklySpan(weekday, time(9), time(11)) for weekday in range(7))
+    calendar = Calendar(plans=[WorkPlan(1, 1, kolkata, day), WorkPlan(2, 1, kolkata, day)])
+    for length, end in ((timedelta(minutes=45, seconds=30), "09:45:30"),
+                        (timedelta(minutes=30, microseconds=500000), "09:30:00.500000")):
+        engine = Engine(calendar=calendar, service=ServiceSpec(duration=length), now=NOW,
+                        rules=Rules(grid=30 * MIN, **OPEN))
+        written, before = answer(engine, {1: kolkata}, date(2026, 12, 8), date(2026, 12, 8), length)
+        assert written == before
+        assert f'"start":"2026-12-08T09:00:00+05:30","end":"2026-12-08T{end}+05:30","practitioner":2' in written
+
+
+def test_a_run_that_meets_london_s_spring_change_shows_both_offsets():
+    """On 28 March 2027 London's clocks go from 01:00 to 02:00: the last
+    starts before the change end after it, an hour later on the clock."""
+    london = ZoneInfo("Europe/London")
+    night = tuple(WeeklySpan(weekday, time(0), time(4)) for weekday in range(7))
+    engine = Engine(calendar=Calendar(plans=[WorkPlan(1, 1, london, night)]), service=ServiceSpec(duration=60 * MIN),
+                    now=NOW, rules=Rules(grid=15 * MIN, **OPEN))
+    written, before = answer(engine, {1: london}, date(2027, 3, 28), date(2027, 3, 28), 60 * MIN)
+    assert written == before
+    assert '"start":"2027-03-28T00:45:00+00:00","end":"2027-03-28T02:45:00+01:00"' in written
+    assert '"start":"2027-03-28T02:00:00+01:00","end":"2027-03-28T03:00:00+01:00"' in written
