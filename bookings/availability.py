@@ -511,9 +511,8 @@ class Engine:
         duration = self.service.duration
         # Colleagues often keep the same hours: their runs' starts are made once.
         made: dict[tuple[datetime, int, timedelta], tuple[list[datetime], list[datetime]]] = {}
-        runs = self.free_runs(first_day, last_day)
-        for run in runs:
-            start, count, step, practitioner_id, location_id = run
+        in_order, latest = True, None  # in_time_order, on the starts at hand
+        for start, count, step, practitioner_id, location_id in self.free_runs(first_day, last_day):
             found = made.get((start, count, step))
             if found is None:
                 # Built by C loops (accumulate, map, tuple.__new__): thousands of
@@ -523,7 +522,10 @@ class Engine:
             starts, ends = found
             fields = zip(starts, ends, repeat(practitioner_id), repeat(location_id))
             slots.extend(map(tuple.__new__, repeat(Slot), fields))
-        if not in_time_order(runs):
+            if latest is not None and start < latest:
+                in_order = False
+            latest = starts[-1]
+        if not in_order:
             # Stable, so equal starts keep the views' practitioner order.
             slots.sort(key=operator.itemgetter(0))
         return slots
@@ -632,7 +634,7 @@ class Engine:
             # Every step up to the next forbidden interval is free.
             until = min(last, lows[cursor]) if cursor < count else last
             steps = (until - start) // step + 1
-            runs.append(FreeRun(start, steps, step, practitioner_id, location_id))
+            runs.append(tuple.__new__(FreeRun, (start, steps, step, practitioner_id, location_id)))
             start += steps * step
 
 
