@@ -217,19 +217,13 @@ def slots_json(runs: list[FreeRun], zones: dict[int, ZoneInfo], duration: timede
     since 1970. A run is evenly spaced starts: on one local date and one
     offset, its times are slices of the wall clock's minutes (``_CLOCK``)
     between pieces that hold the date and the offset (``_run_text``).
-    When the runs are in time order (one practitioner, as a rule), the
-    answer is one join of every row's pieces, laid out by slice
-    assignments; when they are not (several), each row is joined,
-    colleagues with the same hours sharing their rows up to the
-    practitioner, and the rows are put in order by their starts, stably,
-    as ``free_slots`` sorts its slots. ISO 8601 times and ints need no
-    JSON escaping."""
+    ISO 8601 times and ints need no JSON escaping."""
     if not runs:
         return '{"slots":[]}'
     length = _whole_seconds(duration)
-    seconds: list[tuple[int, int] | None] = []
-    bounds: dict[int, tuple[int, int]] = {}
-    in_order, previous = True, None
+    seconds: list[tuple[int, int] | None] = []  # each run's first start and last end, when whole
+    bounds: dict[int, tuple[int, int]] = {}  # each location's first start and last end
+    in_order, previous = True, None  # in_time_order, in seconds
     for start, count, step, _, location_id in runs:
         every = _whole_seconds(step)
         if start.microsecond or every is None or length is None:
@@ -238,44 +232,58 @@ def slots_json(runs: list[FreeRun], zones: dict[int, ZoneInfo], duration: timede
         at = int(start.timestamp())
         last_start = at + (count - 1) * every
         seconds.append((at, last_start + length))
-        in_order = in_order and (previous is None or previous <= at)  # in_time_order, in seconds
+        in_order = in_order and (previous is None or previous <= at)
         previous = last_start
         low, high = bounds.get(location_id, (at, last_start + length))
         bounds[location_id] = (min(low, at), max(high, last_start + length))
     if None in seconds:
         in_order = in_time_order(runs)
-    stretches = {run.location_id: None for run in runs}
-    for location_id in stretches:
-        stretches[location_id] = _Stretches(zones[location_id], *bounds.get(location_id, (0, 0)))
+    stretches = {
+        location_id: _Stretches(zones[location_id], *bounds.get(location_id, (0, 0)))
+        for location_id in dict.fromkeys(run.location_id for run in runs)
+    }
     tails = {
         place: f'","practitioner":{int(place[0])},"location":{int(place[1])}}}'
         for place in dict.fromkeys((run.practitioner_id, run.location_id) for run in runs)
     }
-    if in_order:
-        pieces: list[str] = []
-        for run, exact in zip(runs, seconds):
-            before, starts, between, ends, after = _run_text(run, exact, duration, stretches[run.location_id])
-            closing = after + tails[run.practitioner_id, run.location_id] + ","
-            laid_out = [before, between, between, between, closing] * run.count
-            laid_out[1::5], laid_out[3::5] = starts, ends
-            pieces += laid_out
-        pieces[-1] = pieces[-1][:-1]
-        return '{"slots":[' + "".join(pieces) + "]}"
+    rows = (_rows_in_order if in_order else _rows_by_start)(runs, seconds, duration, stretches, tails)
+    return '{"slots":[' + rows + "]}"
+
+
+def _rows_in_order(runs, seconds, duration: timedelta, stretches, tails) -> str:
+    """Runs in time order (one practitioner's, as a rule): every row's
+    pieces laid out by slice assignments, and joined once."""
+    pieces: list[str] = []
+    for run, exact in zip(runs, seconds):
+        before, starts, between, ends, after = _run_text(run, exact, duration, stretches[run.location_id])
+        closing = after + tails[run.practitioner_id, run.location_id] + ","
+        laid_out = [before, between, between, between, closing] * run.count
+        laid_out[1::5], laid_out[3::5] = starts, ends
+        pieces += laid_out
+    pieces[-1] = pieces[-1][:-1]
+    return "".join(pieces)
+
+
+def _rows_by_start(runs, seconds, duration: timedelta, stretches, tails) -> str:
+    """Runs out of time order (several practitioners'): each row joined,
+    colleagues with the same hours at one location sharing their rows up
+    to the practitioner, then the rows put in order by their starts,
+    stably, as ``free_slots`` sorts its slots."""
     rows: list[str] = []
     keys: list[int] = []
     shared: dict[tuple, tuple[list[str], str]] = {}
     for run, exact in zip(runs, seconds):
         start, count, step, practitioner_id, location_id = run
-        key = (start, count, step, location_id)
-        found = shared.get(key)
+        found = shared.get((start, count, step, location_id))
         if found is None:
             before, starts, between, ends, after = _run_text(run, exact, duration, stretches[location_id])
-            found = shared[key] = (list(map("".join, zip(repeat(before), starts, repeat(between), ends))), after)
+            heads = list(map("".join, zip(repeat(before), starts, repeat(between), ends)))
+            found = shared[start, count, step, location_id] = (heads, after)
         heads, after = found
         rows.extend(map(operator.add, heads, repeat(after + tails[practitioner_id, location_id])))
         first, every = (start - _UNIX_EPOCH) // _MICROSECOND, step // _MICROSECOND
         keys.extend(range(first, first + count * every, every))
-    return '{"slots":[' + ",".join(map(rows.__getitem__, sorted(range(len(rows)), key=keys.__getitem__))) + "]}"
+    return ",".join(map(rows.__getitem__, sorted(range(len(rows)), key=keys.__getitem__)))
 
 
 @extend_schema(
