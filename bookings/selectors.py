@@ -475,6 +475,26 @@ def free_slots(
     return slots
 
 
+def _listing_engine(
+    *,
+    service: Service,
+    first_day: date,
+    last_day: date,
+    practitioner: Practitioner | None,
+    now: datetime | None,
+    with_notice: bool,
+    ignore_appointment_id: int | None = None,
+) -> tuple[Engine, dict[int, ZoneInfo]]:
+    """The engine over a range's calendar, and each location's zone: the
+    calendar's working hours carry it, so showing each time in its zone
+    costs no query of its own."""
+    calendar = calendar_for(service=service, first_day=first_day, last_day=last_day, practitioner=practitioner,
+                            ignore_appointment_id=ignore_appointment_id)
+    engine = Engine(calendar=calendar, service=service_spec(service), now=now or timezone.now(),
+                    rules=booking_rules(with_notice=with_notice))
+    return engine, {plan.location_id: plan.time_zone for plan in calendar.plans}
+
+
 def free_slots_and_zones(
     *,
     service: Service,
@@ -485,19 +505,15 @@ def free_slots_and_zones(
     with_notice: bool = True,
     moving: Appointment | None = None,
 ) -> tuple[list[Slot], dict[int, ZoneInfo]]:
-    """``free_slots``, with the time zone of each location they are at: the
-    calendar's working hours carry it, so showing each time in its zone
-    costs no query of its own.
+    """``free_slots``, with the time zone of each location they are at.
 
     ``moving``: the times are for moving that appointment, so its own time
     is not busy (as the booking service judges a move: a late client's
     session can slide by a quarter of an hour) and its current start, which
     it holds already, is not offered."""
-    calendar = calendar_for(service=service, first_day=first_day, last_day=last_day, practitioner=practitioner,
-                            ignore_appointment_id=moving.pk if moving is not None else None)
-    engine = Engine(calendar=calendar, service=service_spec(service), now=now or timezone.now(),
-                    rules=booking_rules(with_notice=with_notice))
-    zones = {plan.location_id: plan.time_zone for plan in calendar.plans}
+    engine, zones = _listing_engine(service=service, first_day=first_day, last_day=last_day,
+                                    practitioner=practitioner, now=now, with_notice=with_notice,
+                                    ignore_appointment_id=moving.pk if moving is not None else None)
     slots = engine.free_slots(first_day, last_day)
     if moving is not None:
         slots = [slot for slot in slots if (slot.start, slot.practitioner_id) != (moving.start, moving.practitioner_id)]
@@ -516,10 +532,9 @@ def free_runs_and_zones(
     """``free_slots_and_zones`` as the engine's runs of free starts
     (``Engine.free_runs``), for the availability API, which writes them out
     without making each slot."""
-    calendar = calendar_for(service=service, first_day=first_day, last_day=last_day, practitioner=practitioner)
-    engine = Engine(calendar=calendar, service=service_spec(service), now=now or timezone.now(),
-                    rules=booking_rules(with_notice=with_notice))
-    return engine.free_runs(first_day, last_day), {plan.location_id: plan.time_zone for plan in calendar.plans}
+    engine, zones = _listing_engine(service=service, first_day=first_day, last_day=last_day,
+                                    practitioner=practitioner, now=now, with_notice=with_notice)
+    return engine.free_runs(first_day, last_day), zones
 
 
 def appointments_with_details() -> QuerySet[Appointment]:
