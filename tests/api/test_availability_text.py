@@ -229,3 +229,19 @@ def test_a_run_that_meets_london_s_spring_change_shows_both_offsets():
     assert written == before
     assert '"start":"2027-03-28T00:45:00+00:00","end":"2027-03-28T02:45:00+01:00"' in written
     assert '"start":"2027-03-28T02:00:00+01:00","end":"2027-03-28T03:00:00+01:00"' in written
+
+
+def test_a_night_that_runs_into_the_next_morning_s_hours_is_listed_in_time_order():
+    """Monday 22:00-03:00 and Tuesday 01:00-05:00: Monday's night reaches
+    past the start of Tuesday's hours, so one practitioner's runs go back in
+    time. ``free_slots`` and the answer both put them in order."""
+    kolkata = ZoneInfo("Asia/Kolkata")
+    spans = (WeeklySpan(0, time(22), time(3)), WeeklySpan(1, time(1), time(5)))
+    engine = Engine(calendar=Calendar(plans=[WorkPlan(1, 1, kolkata, spans)]), service=ServiceSpec(duration=60 * MIN),
+                    now=NOW, rules=Rules(grid=60 * MIN, **OPEN))
+    monday, tuesday = date(2026, 12, 7), date(2026, 12, 8)
+    assert not in_time_order(engine.free_runs(monday, tuesday))
+    starts = [slot.start for slot in engine.free_slots(monday, tuesday)]
+    assert starts == sorted(starts)
+    written, before = answer(engine, {1: kolkata}, monday, tuesday, 60 * MIN)
+    assert written == before
