@@ -559,9 +559,14 @@ class Engine:
                 continue
             tz = view.plan.time_zone
             day = first_day
+            own, reach, overlapping = len(runs), None, False
             while day <= last_day:
                 for low, high in view.hours(day):
                     start, end = instant(day, low, tz), instant(day, high, tz)
+                    # A night's hours can reach into the next day's (22:00-03:00,
+                    # then 01:00-05:00): the same starts would be found twice.
+                    overlapping = overlapping or (reach is not None and start < reach)
+                    reach = end if reach is None else max(reach, end)
                     if step is not None:
                         self._walk_span(view, start, end, end, step, forbidden, runs)
                         continue
@@ -577,6 +582,8 @@ class Engine:
                         first = stretch_start + _lead(stretch_start.astimezone(tz).time(), grid)
                         self._walk_span(view, first, stretch_end, end, grid, forbidden, runs)
                 day += timedelta(days=1)
+            if overlapping and len(runs) > own:
+                runs[own:] = _each_start_once(runs[own:])
         return runs
 
     def _forbidden_starts(self, view: _PlanView) -> tuple[list[datetime], list[datetime]] | None:
@@ -636,6 +643,22 @@ class Engine:
             steps = (until - start) // step + 1
             runs.append(tuple.__new__(FreeRun, (start, steps, step, practitioner_id, location_id)))
             start += steps * step
+
+
+def _each_start_once(runs: list[FreeRun]) -> list[FreeRun]:
+    """One practitioner's runs at one location (one step), whose spans
+    overlap: their starts in order, each once, as runs again."""
+    step, practitioner_id, location_id = runs[0].step, runs[0].practitioner_id, runs[0].location_id
+    starts = sorted({
+        start for run in runs for start in accumulate(repeat(step, run.count - 1), operator.add, initial=run.start)
+    })
+    regrouped: list[FreeRun] = []
+    for start in starts:
+        if regrouped and regrouped[-1].start + regrouped[-1].count * step == start:
+            regrouped[-1] = regrouped[-1]._replace(count=regrouped[-1].count + 1)
+        else:
+            regrouped.append(FreeRun(start, 1, step, practitioner_id, location_id))
+    return regrouped
 
 
 def in_time_order(runs: Sequence[FreeRun]) -> bool:

@@ -231,17 +231,28 @@ def test_a_run_that_meets_london_s_spring_change_shows_both_offsets():
     assert '"start":"2027-03-28T02:00:00+01:00","end":"2027-03-28T03:00:00+01:00"' in written
 
 
-def test_a_night_that_runs_into_the_next_morning_s_hours_is_listed_in_time_order():
+def test_a_night_that_runs_into_the_next_morning_s_hours_lists_each_start_once_in_order():
     """Monday 22:00-03:00 and Tuesday 01:00-05:00: Monday's night reaches
-    past the start of Tuesday's hours, so one practitioner's runs go back in
-    time. ``free_slots`` and the answer both put them in order."""
+    past the start of Tuesday's hours. Each start is listed once, in time
+    order, by ``free_slots`` and in the answer; booking judges every one
+    of them free."""
     kolkata = ZoneInfo("Asia/Kolkata")
-    spans = (WeeklySpan(0, time(22), time(3)), WeeklySpan(1, time(1), time(5)))
-    engine = Engine(calendar=Calendar(plans=[WorkPlan(1, 1, kolkata, spans)]), service=ServiceSpec(duration=60 * MIN),
-                    now=NOW, rules=Rules(grid=60 * MIN, **OPEN))
-    monday, tuesday = date(2026, 12, 7), date(2026, 12, 8)
-    assert not in_time_order(engine.free_runs(monday, tuesday))
-    starts = [slot.start for slot in engine.free_slots(monday, tuesday)]
-    assert starts == sorted(starts)
-    written, before = answer(engine, {1: kolkata}, monday, tuesday, 60 * MIN)
-    assert written == before
+    for spans, step in (((WeeklySpan(0, time(22), time(3)), WeeklySpan(1, time(1), time(5))), None),
+                        ((WeeklySpan(0, time(22), time(3)), WeeklySpan(1, time(1, 30), time(5))), 45 * MIN)):
+        engine = Engine(calendar=Calendar(plans=[WorkPlan(1, 1, kolkata, spans)]),
+                        service=ServiceSpec(duration=60 * MIN, step=step), now=NOW, rules=Rules(grid=60 * MIN, **OPEN))
+        monday, tuesday = date(2026, 12, 7), date(2026, 12, 8)
+        runs = engine.free_runs(monday, tuesday)
+        assert in_time_order(runs)
+        starts = [slot.start for slot in engine.free_slots(monday, tuesday)]
+        assert starts == sorted(set(starts))
+        window = [datetime(2026, 12, 6, 18, 30, tzinfo=UTC) + minutes * MIN for minutes in range(0, 48 * 60, 5)]
+        assert starts == [moment for moment in window if engine.refusal(practitioner_id=1, start=moment)[0] is None]
+        written, before = answer(engine, {1: kolkata}, monday, tuesday, 60 * MIN)
+        assert written == before
+    grid_starts = [slot.start.astimezone(kolkata).strftime("%a %H:%M")
+                   for slot in Engine(calendar=Calendar(plans=[WorkPlan(1, 1, kolkata, (
+                       WeeklySpan(0, time(22), time(3)), WeeklySpan(1, time(1), time(5))))]),
+                       service=ServiceSpec(duration=60 * MIN), now=NOW,
+                       rules=Rules(grid=60 * MIN, **OPEN)).free_slots(date(2026, 12, 7), date(2026, 12, 8))]
+    assert grid_starts == ["Mon 22:00", "Mon 23:00", "Tue 00:00", "Tue 01:00", "Tue 02:00", "Tue 03:00", "Tue 04:00"]
