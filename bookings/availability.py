@@ -14,7 +14,8 @@ hour skipped in spring) moves forward by the gap (01:30 becomes 02:30); an
 ambiguous one (the hour repeated in autumn) means its first occurrence.
 
 A span whose end is not after its start runs past midnight (22:00-02:00) and
-belongs to the day it starts on; an end of 00:00 is midnight (24:00). Hours
+belongs to the day it starts on; an end of 00:00 is midnight (24:00). Where
+it reaches into the next day's hours, a start both hold is listed once. Hours
 for a date (``DatedSpan``) add to that weekday's hours, or replace them.
 
 Where a service starts: on the clinic's grid of the local clock (every 15
