@@ -307,7 +307,7 @@ class AvailabilityView(APIView):
             # The front desk may book inside the minimum notice, so it is shown those times too.
             with_notice=policies.bound_by_min_notice(request.user),
         )
-        return Response(EncodedJSON(slots_json(runs, zones, timedelta(minutes=service.duration_minutes))))
+        return Response(EncodedJSON(slots_json(runs, zones, selectors.service_spec(service).duration)))
 
 
 # -- appointments -------------------------------------------------------------
