@@ -146,6 +146,7 @@ def local_texts(instants: Iterable[datetime], zone: ZoneInfo) -> dict[datetime, 
 # times on one local date and one offset are a slice of it, every ``step``.
 _CLOCK = [f"{hour:02d}:{minute:02d}:00" for hour in range(24) for minute in range(60)]
 _DAY_SECONDS = 24 * 3600
+_MINUTE = timedelta(minutes=1)
 _MICROSECOND = timedelta(microseconds=1)
 _UNIX_DAY_ORDINAL = _UNIX_EPOCH.toordinal()
 
@@ -154,8 +155,9 @@ def _offset_text(offset: timedelta) -> str:
     return datetime(2000, 1, 1, tzinfo=dt_timezone(offset)).isoformat()[len("2000-01-01T00:00:00"):]
 
 
-def _whole_seconds(delta: timedelta) -> int | None:
-    return None if delta.microseconds else delta.days * _DAY_SECONDS + delta.seconds
+def _whole_minutes(delta: timedelta) -> int | None:
+    minutes, rest = divmod(delta, _MINUTE)
+    return None if rest else minutes
 
 
 class _Stretches:
@@ -164,29 +166,32 @@ class _Stretches:
     as ``texts[i]``."""
 
     def __init__(self, zone: ZoneInfo, first: int, last: int) -> None:
-        changes = offset_changes(datetime.fromtimestamp(first, UTC), datetime.fromtimestamp(last, UTC), zone)
-        offsets = [moment.astimezone(zone).utcoffset() for moment in (datetime.fromtimestamp(first, UTC), *changes)]
+        first_moment = datetime.fromtimestamp(first, UTC)
+        changes = offset_changes(first_moment, datetime.fromtimestamp(last, UTC), zone)
+        offsets = [moment.astimezone(zone).utcoffset() for moment in (first_moment, *changes)]
         self.zone = zone
         self.changes = [int(change.timestamp()) for change in changes]
-        self.offsets = list(map(_whole_seconds, offsets))
+        self.offsets = [int(offset.total_seconds()) for offset in offsets]
         self.texts = list(map(_offset_text, offsets))
         self.days: dict[int, str] = {}
 
 
-def _run_text(run: FreeRun, exact: tuple[int, int] | None, duration: timedelta, stretches: _Stretches) -> tuple:
+def _run_text(run: FreeRun, exact: tuple[int, int, int] | None, length: int | None, duration: timedelta,
+              stretches: _Stretches) -> tuple:
     """A run's rows as five pieces each, up to the practitioner: before,
     the start's text, between, the end's text, after; the texts as lists.
-    ``exact``: the run's first start and last end in seconds since 1970,
-    or ``None`` off whole seconds. On one date and one offset the texts are
-    the clock's alone, slices of ``_CLOCK``, with the date and the offset
-    in the pieces around them; else they are whole."""
-    every, length = _whole_seconds(run.step), _whole_seconds(duration)
-    if exact is not None and not (every % 60 or length % 60):
-        at, last_end = exact
+    ``exact``: the run's first start and last end in seconds since 1970 and
+    its step in minutes, or ``None`` when the step or the session
+    (``length`` minutes, ``duration``) is off whole minutes. On one date
+    and one offset the texts are the clock's alone, slices of ``_CLOCK``,
+    with the date and the offset in the pieces around them; else they are
+    whole."""
+    if exact is not None:
+        at, last_end, every = exact
         changes = stretches.changes
         stretch = bisect_right(changes, at) if changes else 0
         day, second = divmod(at + stretches.offsets[stretch], _DAY_SECONDS)
-        first, every, length = second // 60, every // 60, length // 60
+        first = second // 60
         if (
             not second % 60
             and first + (run.count - 1) * every + length < len(_CLOCK)
@@ -220,24 +225,19 @@ def slots_json(runs: list[FreeRun], zones: dict[int, ZoneInfo], duration: timede
     ISO 8601 times and ints need no JSON escaping."""
     if not runs:
         return '{"slots":[]}'
-    length = _whole_seconds(duration)
-    seconds: list[tuple[int, int] | None] = []  # each run's first start and last end, when whole
-    bounds: dict[int, tuple[int, int]] = {}  # each location's first start and last end
-    in_order, previous = True, None  # in_time_order, in seconds
+    length = _whole_minutes(duration)
+    exact: list[tuple[int, int, int] | None] = []  # see _run_text
+    bounds: dict[int, tuple[int, int]] = {}  # each location's first start and last end, of the exact runs
     for start, count, step, _, location_id in runs:
-        every = _whole_seconds(step)
-        if start.microsecond or every is None or length is None:
-            seconds.append(None)
+        every = _whole_minutes(step)
+        if length is None or every is None or start.microsecond:
+            exact.append(None)
             continue
         at = int(start.timestamp())
-        last_start = at + (count - 1) * every
-        seconds.append((at, last_start + length))
-        in_order = in_order and (previous is None or previous <= at)
-        previous = last_start
-        low, high = bounds.get(location_id, (at, last_start + length))
-        bounds[location_id] = (min(low, at), max(high, last_start + length))
-    if None in seconds:
-        in_order = in_time_order(runs)
+        last_end = at + ((count - 1) * every + length) * 60
+        exact.append((at, last_end, every))
+        low, high = bounds.get(location_id, (at, last_end))
+        bounds[location_id] = (min(low, at), max(high, last_end))
     stretches = {
         location_id: _Stretches(zones[location_id], *bounds.get(location_id, (0, 0)))
         for location_id in dict.fromkeys(run.location_id for run in runs)
@@ -246,16 +246,21 @@ def slots_json(runs: list[FreeRun], zones: dict[int, ZoneInfo], duration: timede
         place: f'","practitioner":{int(place[0])},"location":{int(place[1])}}}'
         for place in dict.fromkeys((run.practitioner_id, run.location_id) for run in runs)
     }
-    rows = (_rows_in_order if in_order else _rows_by_start)(runs, seconds, duration, stretches, tails)
+
+    def text_of(run: FreeRun, found: tuple[int, int, int] | None) -> tuple:
+        return _run_text(run, found, length, duration, stretches[run.location_id])
+
+    rows = (_rows_in_order if in_time_order(runs) else _rows_by_start)(runs, exact, text_of, tails)
     return '{"slots":[' + rows + "]}"
 
 
-def _rows_in_order(runs, seconds, duration: timedelta, stretches, tails) -> str:
+def _rows_in_order(runs: list[FreeRun], exact: list, text_of, tails: dict[tuple[int, int], str]) -> str:
     """Runs in time order (one practitioner's, as a rule): every row's
-    pieces laid out by slice assignments, and joined once."""
+    pieces (``text_of`` a run) laid out by slice assignments, and joined
+    once."""
     pieces: list[str] = []
-    for run, exact in zip(runs, seconds):
-        before, starts, between, ends, after = _run_text(run, exact, duration, stretches[run.location_id])
+    for run, found in zip(runs, exact):
+        before, starts, between, ends, after = text_of(run, found)
         closing = after + tails[run.practitioner_id, run.location_id] + ","
         laid_out = [before, between, between, between, closing] * run.count
         laid_out[1::5], laid_out[3::5] = starts, ends
@@ -264,7 +269,7 @@ def _rows_in_order(runs, seconds, duration: timedelta, stretches, tails) -> str:
     return "".join(pieces)
 
 
-def _rows_by_start(runs, seconds, duration: timedelta, stretches, tails) -> str:
+def _rows_by_start(runs: list[FreeRun], exact: list, text_of, tails: dict[tuple[int, int], str]) -> str:
     """Runs out of time order (several practitioners'): each row joined,
     colleagues with the same hours at one location sharing their rows up
     to the practitioner, then the rows put in order by their starts,
@@ -272,11 +277,11 @@ def _rows_by_start(runs, seconds, duration: timedelta, stretches, tails) -> str:
     rows: list[str] = []
     keys: list[int] = []
     shared: dict[tuple, tuple[list[str], str]] = {}
-    for run, exact in zip(runs, seconds):
+    for run, found_exact in zip(runs, exact):
         start, count, step, practitioner_id, location_id = run
         found = shared.get((start, count, step, location_id))
         if found is None:
-            before, starts, between, ends, after = _run_text(run, exact, duration, stretches[location_id])
+            before, starts, between, ends, after = text_of(run, found_exact)
             heads = list(map("".join, zip(repeat(before), starts, repeat(between), ends)))
             found = shared[start, count, step, location_id] = (heads, after)
         heads, after = found

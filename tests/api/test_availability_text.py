@@ -256,3 +256,15 @@ def test_a_night_that_runs_into_the_next_morning_s_hours_lists_each_start_once_i
                        service=ServiceSpec(duration=60 * MIN), now=NOW,
                        rules=Rules(grid=60 * MIN, **OPEN)).free_slots(date(2026, 12, 7), date(2026, 12, 8))]
     assert grid_starts == ["Mon 22:00", "Mon 23:00", "Tue 00:00", "Tue 01:00", "Tue 02:00", "Tue 03:00", "Tue 04:00"]
+
+
+def test_a_run_that_starts_off_whole_seconds_keeps_its_microseconds():
+    """Not a start the engine makes (its starts are whole seconds), but a
+    run handed over so is written as ``local_iso`` writes it."""
+    kolkata = ZoneInfo("Asia/Kolkata")
+    start = datetime(2026, 12, 8, 3, 30, 0, 250000, tzinfo=UTC)
+    run = FreeRun(start, 3, 15 * MIN, 1, 1)
+    slots = [Slot(start + n * 15 * MIN, start + n * 15 * MIN + 60 * MIN, 1, 1) for n in range(3)]
+    written = slots_json([run], {1: kolkata}, 60 * MIN)
+    assert written == rendered(slots, {1: kolkata})
+    assert '"start":"2026-12-08T09:00:00.250000+05:30"' in written
