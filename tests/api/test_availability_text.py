@@ -48,9 +48,21 @@ def rendered(slots: list[Slot], zones: dict[int, ZoneInfo]) -> str:
     return JSONRenderer().render({"slots": rows}).decode()
 
 
-def answer(engine: Engine, zones, first_day: date, last_day: date, duration: timedelta) -> tuple[str, str]:
-    written = slots_json(engine.free_runs(first_day, last_day), zones, duration)
+def answer(engine: Engine, zones, first_day: date, last_day: date) -> tuple[str, str]:
+    """What ``slots_json`` writes of the engine's runs, and the oracle's text of its slots."""
+    written = slots_json(engine.free_runs(first_day, last_day), zones, engine.service.duration)
     return written, rendered(engine.free_slots(first_day, last_day), zones)
+
+
+def open_engine(*plans: WorkPlan, duration: timedelta = 60 * MIN, step: timedelta | None = None,
+                grid: int = 15) -> Engine:
+    """The engine over ``plans`` with no notice and a long horizon."""
+    return Engine(calendar=Calendar(plans=list(plans)), service=ServiceSpec(duration=duration, step=step), now=NOW,
+                  rules=Rules(grid=grid * MIN, **OPEN))
+
+
+def every_day(start: time, end: time) -> tuple[WeeklySpan, ...]:
+    return tuple(WeeklySpan(weekday, start, end) for weekday in range(7))
 
 
 def clock(minutes: int) -> time:
@@ -91,14 +103,14 @@ def calendars(draw):
     grid = draw(st.sampled_from([10, 15, 20, 30, 60]))
     engine = Engine(calendar=Calendar(plans=plans, appointments=appointments), service=service, now=NOW,
                     rules=Rules(grid=grid * MIN, **OPEN))
-    return engine, zones, day, service
+    return engine, zones, day
 
 
 @settings(max_examples=200, deadline=None)
 @given(calendars())
 def test_the_runs_are_written_as_the_slots_read(calendar):
-    engine, zones, day, service = calendar
-    written, before = answer(engine, zones, day - timedelta(days=1), day + timedelta(days=1), service.duration)
+    engine, zones, day = calendar
+    written, before = answer(engine, zones, day - timedelta(days=1), day + timedelta(days=1))
     assert written == before
 
 
@@ -107,15 +119,10 @@ def test_a_lord_howe_night_and_a_kolkata_day_read_as_before():
     Lord Howe's night of its 30-minute spring change, worked past midnight
     (across the change and the date)."""
     lord_howe, kolkata = ZoneInfo("Australia/Lord_Howe"), ZoneInfo("Asia/Kolkata")
-    night = tuple(WeeklySpan(weekday, time(22), time(4)) for weekday in range(7))
-    day = tuple(WeeklySpan(weekday, time(9), time(13)) for weekday in range(7))
-    calendar = Calendar(plans=[WorkPlan(1, 1, lord_howe, night), WorkPlan(2, 2, kolkata, day),
-                               WorkPlan(3, 2, kolkata, day)])
-    engine = Engine(calendar=calendar, service=ServiceSpec(duration=60 * MIN), now=NOW,
-                    rules=Rules(grid=30 * MIN, **OPEN))
-    zones = {1: lord_howe, 2: kolkata}
-    first, last = date(2026, 10, 3), date(2026, 10, 4)
-    written, before = answer(engine, zones, first, last, 60 * MIN)
+    night, day = every_day(time(22), time(4)), every_day(time(9), time(13))
+    engine = open_engine(WorkPlan(1, 1, lord_howe, night), WorkPlan(2, 2, kolkata, day), WorkPlan(3, 2, kolkata, day),
+                         grid=30)
+    written, before = answer(engine, {1: lord_howe, 2: kolkata}, date(2026, 10, 3), date(2026, 10, 4))
     assert written == before
     assert '"2026-10-04T01:30:00+10:30"' in written and '"2026-10-04T02:30:00+11:00"' in written
     assert '"2026-10-04T00:00:00+10:30"' in written  # past midnight
@@ -124,10 +131,8 @@ def test_a_lord_howe_night_and_a_kolkata_day_read_as_before():
 
 def test_a_span_to_midnight_ends_on_the_next_date():
     kolkata = ZoneInfo("Asia/Kolkata")
-    late = tuple(WeeklySpan(weekday, time(21), time(0)) for weekday in range(7))
-    engine = Engine(calendar=Calendar(plans=[WorkPlan(1, 1, kolkata, late)]), service=ServiceSpec(duration=60 * MIN),
-                    now=NOW, rules=Rules(grid=30 * MIN, **OPEN))
-    written, before = answer(engine, {1: kolkata}, date(2026, 12, 8), date(2026, 12, 8), 60 * MIN)
+    engine = open_engine(WorkPlan(1, 1, kolkata, every_day(time(21), time(0))), grid=30)
+    written, before = answer(engine, {1: kolkata}, date(2026, 12, 8), date(2026, 12, 8))
     assert written == before
     assert written.endswith('{"start":"2026-12-08T23:00:00+05:30","end":"2026-12-09T00:00:00+05:30",'
                             '"practitioner":1,"location":1}]}')
@@ -135,15 +140,11 @@ def test_a_span_to_midnight_ends_on_the_next_date():
 
 def test_colleagues_rows_interleave_by_start_as_free_slots_orders_them():
     kolkata = ZoneInfo("Asia/Kolkata")
-    day = tuple(WeeklySpan(weekday, time(9), time(12)) for weekday in range(7))
-    later = tuple(WeeklySpan(weekday, time(10), time(12)) for weekday in range(7))
-    calendar = Calendar(plans=[WorkPlan(1, 1, kolkata, day), WorkPlan(2, 1, kolkata, later),
-                               WorkPlan(3, 1, kolkata, day)])
-    engine = Engine(calendar=calendar, service=ServiceSpec(duration=60 * MIN), now=NOW,
-                    rules=Rules(grid=30 * MIN, **OPEN))
-    runs = engine.free_runs(date(2026, 12, 8), date(2026, 12, 8))
-    assert not in_time_order(runs)
-    written, before = answer(engine, {1: kolkata}, date(2026, 12, 8), date(2026, 12, 8), 60 * MIN)
+    day, later = every_day(time(9), time(12)), every_day(time(10), time(12))
+    engine = open_engine(WorkPlan(1, 1, kolkata, day), WorkPlan(2, 1, kolkata, later), WorkPlan(3, 1, kolkata, day),
+                         grid=30)
+    assert not in_time_order(engine.free_runs(date(2026, 12, 8), date(2026, 12, 8)))
+    written, before = answer(engine, {1: kolkata}, date(2026, 12, 8), date(2026, 12, 8))
     assert written == before
     practitioners = [int(part.split(",")[0]) for part in written.split('"practitioner":')[1:]]
     assert practitioners == [1, 3, 1, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3]
@@ -163,9 +164,8 @@ def test_no_run_is_an_empty_list():
 
 def test_a_day_in_utc_is_written_with_its_offset():
     utc = ZoneInfo("UTC")
-    engine = Engine(calendar=Calendar(plans=[WorkPlan(7, 9, utc, (WeeklySpan(1, time(9), time(10)),))]),
-                    service=ServiceSpec(duration=30 * MIN), now=NOW, rules=Rules(grid=15 * MIN, **OPEN))
-    written, before = answer(engine, {9: utc}, date(2026, 12, 8), date(2026, 12, 8), 30 * MIN)
+    engine = open_engine(WorkPlan(7, 9, utc, (WeeklySpan(1, time(9), time(10)),)), duration=30 * MIN)
+    written, before = answer(engine, {9: utc}, date(2026, 12, 8), date(2026, 12, 8))
     assert written == before == (
         '{"slots":[{"start":"2026-12-08T09:00:00+00:00","end":"2026-12-08T09:30:00+00:00","practitioner":7,'
         '"location":9},{"start":"2026-12-08T09:15:00+00:00","end":"2026-12-08T09:45:00+00:00","practitioner":7,'
@@ -178,13 +178,9 @@ def test_the_same_instant_at_two_locations_is_written_in_each_ones_zone():
     """At 09:00 UTC on a summer day London shows 10:00 (+01:00): colleagues'
     runs are shared only within one location."""
     london, utc = ZoneInfo("Europe/London"), ZoneInfo("UTC")
-    calendar = Calendar(plans=[
-        WorkPlan(1, 1, london, tuple(WeeklySpan(weekday, time(10), time(12)) for weekday in range(7))),
-        WorkPlan(2, 2, utc, tuple(WeeklySpan(weekday, time(9), time(11)) for weekday in range(7))),
-    ])
-    engine = Engine(calendar=calendar, service=ServiceSpec(duration=60 * MIN), now=NOW,
-                    rules=Rules(grid=30 * MIN, **OPEN))
-    written, before = answer(engine, {1: london, 2: utc}, date(2026, 7, 7), date(2026, 7, 7), 60 * MIN)
+    engine = open_engine(WorkPlan(1, 1, london, every_day(time(10), time(12))),
+                         WorkPlan(2, 2, utc, every_day(time(9), time(11))), grid=30)
+    written, before = answer(engine, {1: london, 2: utc}, date(2026, 7, 7), date(2026, 7, 7))
     assert written == before
     assert '{"start":"2026-07-07T10:00:00+01:00","end":"2026-07-07T11:00:00+01:00","practitioner":1' in written
     assert '{"start":"2026-07-07T09:00:00+00:00","end":"2026-07-07T10:00:00+00:00","practitioner":2' in written
@@ -194,10 +190,9 @@ def test_starts_off_whole_minutes_keep_their_seconds():
     """Back to back from a span that opens at 09:00:30, the seconds are
     shown, as ``local_iso`` shows them."""
     kolkata = ZoneInfo("Asia/Kolkata")
-    spans = tuple(WeeklySpan(weekday, time(9, 0, 30), time(12)) for weekday in range(7))
-    engine = Engine(calendar=Calendar(plans=[WorkPlan(1, 1, kolkata, spans)]),
-                    service=ServiceSpec(duration=45 * MIN, step=60 * MIN), now=NOW, rules=Rules(**OPEN))
-    written, before = answer(engine, {1: kolkata}, date(2026, 12, 8), date(2026, 12, 8), 45 * MIN)
+    engine = open_engine(WorkPlan(1, 1, kolkata, every_day(time(9, 0, 30), time(12))), duration=45 * MIN,
+                         step=60 * MIN)
+    written, before = answer(engine, {1: kolkata}, date(2026, 12, 8), date(2026, 12, 8))
     assert written == before
     assert '"start":"2026-12-08T10:00:30+05:30","end":"2026-12-08T10:45:30+05:30"' in written
 
@@ -207,13 +202,11 @@ def test_a_length_off_whole_minutes_or_seconds_is_written_time_by_time():
     colleagues with the same hours: the ends keep their seconds and
     microseconds, and the rows still interleave by start."""
     kolkata = ZoneInfo("Asia/Kolkata")
-    day = tuple(WeeklySpan(weekday, time(9), time(11)) for weekday in range(7))
-    calendar = Calendar(plans=[WorkPlan(1, 1, kolkata, day), WorkPlan(2, 1, kolkata, day)])
+    day = every_day(time(9), time(11))
     for length, end in ((timedelta(minutes=45, seconds=30), "09:45:30"),
                         (timedelta(minutes=30, microseconds=500000), "09:30:00.500000")):
-        engine = Engine(calendar=calendar, service=ServiceSpec(duration=length), now=NOW,
-                        rules=Rules(grid=30 * MIN, **OPEN))
-        written, before = answer(engine, {1: kolkata}, date(2026, 12, 8), date(2026, 12, 8), length)
+        engine = open_engine(WorkPlan(1, 1, kolkata, day), WorkPlan(2, 1, kolkata, day), duration=length, grid=30)
+        written, before = answer(engine, {1: kolkata}, date(2026, 12, 8), date(2026, 12, 8))
         assert written == before
         assert f'"start":"2026-12-08T09:00:00+05:30","end":"2026-12-08T{end}+05:30","practitioner":2' in written
 
@@ -222,10 +215,8 @@ def test_a_run_that_meets_london_s_spring_change_shows_both_offsets():
     """On 28 March 2027 London's clocks go from 01:00 to 02:00: the last
     starts before the change end after it, an hour later on the clock."""
     london = ZoneInfo("Europe/London")
-    night = tuple(WeeklySpan(weekday, time(0), time(4)) for weekday in range(7))
-    engine = Engine(calendar=Calendar(plans=[WorkPlan(1, 1, london, night)]), service=ServiceSpec(duration=60 * MIN),
-                    now=NOW, rules=Rules(grid=15 * MIN, **OPEN))
-    written, before = answer(engine, {1: london}, date(2027, 3, 28), date(2027, 3, 28), 60 * MIN)
+    engine = open_engine(WorkPlan(1, 1, london, every_day(time(0), time(4))))
+    written, before = answer(engine, {1: london}, date(2027, 3, 28), date(2027, 3, 28))
     assert written == before
     assert '"start":"2027-03-28T00:45:00+00:00","end":"2027-03-28T02:45:00+01:00"' in written
     assert '"start":"2027-03-28T02:00:00+01:00","end":"2027-03-28T03:00:00+01:00"' in written
@@ -237,25 +228,20 @@ def test_a_night_that_runs_into_the_next_morning_s_hours_lists_each_start_once_i
     order, by ``free_slots`` and in the answer; booking judges every one
     of them free."""
     kolkata = ZoneInfo("Asia/Kolkata")
+    monday, tuesday = date(2026, 12, 7), date(2026, 12, 8)
+    listed = []
     for spans, step in (((WeeklySpan(0, time(22), time(3)), WeeklySpan(1, time(1), time(5))), None),
                         ((WeeklySpan(0, time(22), time(3)), WeeklySpan(1, time(1, 30), time(5))), 45 * MIN)):
-        engine = Engine(calendar=Calendar(plans=[WorkPlan(1, 1, kolkata, spans)]),
-                        service=ServiceSpec(duration=60 * MIN, step=step), now=NOW, rules=Rules(grid=60 * MIN, **OPEN))
-        monday, tuesday = date(2026, 12, 7), date(2026, 12, 8)
-        runs = engine.free_runs(monday, tuesday)
-        assert in_time_order(runs)
+        engine = open_engine(WorkPlan(1, 1, kolkata, spans), step=step, grid=60)
+        assert in_time_order(engine.free_runs(monday, tuesday))
         starts = [slot.start for slot in engine.free_slots(monday, tuesday)]
         assert starts == sorted(set(starts))
         window = [datetime(2026, 12, 6, 18, 30, tzinfo=UTC) + minutes * MIN for minutes in range(0, 48 * 60, 5)]
         assert starts == [moment for moment in window if engine.refusal(practitioner_id=1, start=moment)[0] is None]
-        written, before = answer(engine, {1: kolkata}, monday, tuesday, 60 * MIN)
+        written, before = answer(engine, {1: kolkata}, monday, tuesday)
         assert written == before
-    grid_starts = [slot.start.astimezone(kolkata).strftime("%a %H:%M")
-                   for slot in Engine(calendar=Calendar(plans=[WorkPlan(1, 1, kolkata, (
-                       WeeklySpan(0, time(22), time(3)), WeeklySpan(1, time(1), time(5))))]),
-                       service=ServiceSpec(duration=60 * MIN), now=NOW,
-                       rules=Rules(grid=60 * MIN, **OPEN)).free_slots(date(2026, 12, 7), date(2026, 12, 8))]
-    assert grid_starts == ["Mon 22:00", "Mon 23:00", "Tue 00:00", "Tue 01:00", "Tue 02:00", "Tue 03:00", "Tue 04:00"]
+        listed.append([start.astimezone(kolkata).strftime("%a %H:%M") for start in starts])
+    assert listed[0] == ["Mon 22:00", "Mon 23:00", "Tue 00:00", "Tue 01:00", "Tue 02:00", "Tue 03:00", "Tue 04:00"]
 
 
 def test_a_run_that_starts_off_whole_seconds_keeps_its_microseconds():
